@@ -72,3 +72,21 @@ export function sortKeys(value: unknown): unknown {
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   await writeFileAtomic(path, stableJson(value));
 }
+
+/**
+ * Joins an in-image absolute path (`/etc/x`) onto a rootfs directory, refusing `..` segments and
+ * any existing parent that is a symlink, so a write can never land outside the root.
+ */
+export async function safeJoinInRoot(root: string, inImagePath: string): Promise<string> {
+  const segments = inImagePath.split("/").filter((s) => s !== "" && s !== ".");
+  if (segments.length === 0 || segments.includes("..")) {
+    throw new Error(`"${inImagePath}" is not a path inside the image (no "..", not the root itself)`);
+  }
+  let current = root;
+  for (const seg of segments.slice(0, -1)) {
+    current = join(current, seg);
+    const st = await lstat(current).catch(() => undefined);
+    if (st?.isSymbolicLink()) throw new Error(`"${inImagePath}" passes through a symlink at ${current}; refusing to write through it`);
+  }
+  return join(root, ...segments);
+}

@@ -1,0 +1,200 @@
+/**
+ * package: hardens a copy of the built rootfs per variant and assembles OCI images into the
+ * workspace's output layout, daemonlessly and deterministically.
+ */
+import { chmod, copyFile, cp, mkdir, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { hardenRootfs } from "../../harden/index.js";
+import { OciLayout, assembleImage, readImage, writeLayerFromDir } from "../../oci/index.js";
+import { MkError } from "../../errors.js";
+import { sha256File, digestOfJson } from "../../util/digest.js";
+import { pathExists, safeJoinInRoot } from "../../util/fs.js";
+import { paths } from "../../workspace/workspace.js";
+import type { VariantName } from "../../workspace/schema.js";
+import { recordOf, sourceDateEpochOf, type StageContext, type StageDefinition } from "../context.js";
+import { enabledVariants, groupFile, imageAnnotations, imageTags, passwdFile, planVariant, releaseDateOf, type VariantPlan } from "./package-plan.js";
+
+const HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
+
+export interface PackagedImage {
+  variant: VariantName;
+  digest: string;
+  size: number;
+  baseDigest?: string;
+}
+
+interface ParsedBase {
+  layoutDir: string;
+  ref: string;
+  digest?: string;
+}
+
+export function parseBaseRef(base: string, workspaceRoot: string): ParsedBase | undefined {
+  if (base === "scratch") return undefined;
+  const m = /^oci:([^:@]+):([^@]+)(?:@(sha256:[a-f0-9]{64}))?$/.exec(base);
+  if (!m) throw new MkError("E_CONFIG_INVALID", `base "${base}" is not scratch or oci:<layout-dir>:<tag>[@sha256:<digest>]`);
+  return { layoutDir: resolve(workspaceRoot, m[1]!), ref: m[2]!, digest: m[3] };
+}
+
+/** Resolves a base to its manifest digest, verifying a pinned digest. */
+async function resolveBase(base: string, root: string): Promise<{ layout: OciLayout; ref: string; digest: string } | undefined> {
+  const parsed = parseBaseRef(base, root);
+  if (!parsed) return undefined;
+  if (!(await pathExists(parsed.layoutDir))) {
+    throw new MkError("E_NOT_FOUND", `base image layout ${parsed.layoutDir} does not exist (from base "${base}")`, {
+      hint: "create the base image first (the example does it with examples/bases/make-busybox-base.sh)",
+    });
+  }
+  const layout = await OciLayout.open(parsed.layoutDir);
+  const image = await readImage(layout, parsed.ref);
+  if (parsed.digest && image.descriptor.digest !== parsed.digest) {
+    throw new MkError("E_INTEGRITY", `base "${base}" resolves to ${image.descriptor.digest}, not the pinned ${parsed.digest}`, {
+      hint: "the base layout changed; re-pin the base digest only if you trust the new image",
+    });
+  }
+  return { layout, ref: parsed.ref, digest: image.descriptor.digest };
+}
+
+async function extraFileDigests(ctx: StageContext): Promise<{ dest: string; mode: string; digest: string }[]> {
+  const dir = paths.projectDir(ctx.ws.root, ctx.project);
+  const out = [];
+  for (const f of ctx.recipe.package.files) out.push({ dest: f.dest, mode: f.mode, digest: await sha256File(join(dir, f.src)) });
+  return out;
+}
+
+async function installExtraFiles(ctx: StageContext, rootfs: string, plan: VariantPlan): Promise<void> {
+  const dir = paths.projectDir(ctx.ws.root, ctx.project);
+  for (const f of ctx.recipe.package.files) {
+    const target = await safeJoinInRoot(rootfs, f.dest).catch((e: Error) => {
+      throw new MkError("E_CONFIG_INVALID", `package.files dest ${f.dest}: ${e.message}`);
+    });
+    await mkdir(dirname(target), { recursive: true });
+    await copyFile(join(dir, f.src), target);
+    await chmod(target, Number.parseInt(f.mode, 8));
+  }
+  if (plan.caCertificates) {
+    const target = join(rootfs, HOST_CA_BUNDLE);
+    await mkdir(dirname(target), { recursive: true });
+    await copyFile(HOST_CA_BUNDLE, target).catch((e: unknown) => {
+      throw new MkError("E_TOOL_MISSING", `package.caCertificates is set but ${HOST_CA_BUNDLE} is missing on this machine`, {
+        cause: e,
+        hint: "install Debian's ca-certificates (scripts/install-deps.sh does)",
+      });
+    });
+    await chmod(target, 0o644);
+  }
+}
+
+/** The files that make a scratch image usable by a nonroot user. */
+async function writeNonrootFiles(dir: string): Promise<void> {
+  await mkdir(join(dir, "etc"), { recursive: true });
+  await writeFile(join(dir, "etc/passwd"), passwdFile(), { mode: 0o644 });
+  await writeFile(join(dir, "etc/group"), groupFile(), { mode: 0o644 });
+  await mkdir(join(dir, "home/nonroot"), { recursive: true });
+  await mkdir(join(dir, "tmp"), { recursive: true });
+  await chmod(join(dir, "tmp"), 0o1777);
+}
+
+async function packageVariant(ctx: StageContext, dir: string, plan: VariantPlan, layout: OciLayout): Promise<PackagedImage & { harden: unknown }> {
+  const sde = sourceDateEpochOf(ctx);
+  const build = recordOf(ctx, "build");
+  const fetched = recordOf(ctx, "fetch");
+  const patched = recordOf(ctx, "patch");
+  const variantDir = join(dir, plan.variant);
+  const rootfs = join(variantDir, "rootfs");
+  await cp(build.outputs.rootfsDir as string, rootfs, { recursive: true, verbatimSymlinks: true, preserveTimestamps: false });
+  await installExtraFiles(ctx, rootfs, plan);
+  const hardenReport = await hardenRootfs(rootfs, plan.harden);
+
+  const layers = [];
+  if (plan.nonrootFiles) {
+    const baseFiles = join(variantDir, "nonroot");
+    await writeNonrootFiles(baseFiles);
+    layers.push(await writeLayerFromDir(layout, baseFiles, { sourceDateEpoch: sde }));
+  }
+  layers.push(await writeLayerFromDir(layout, rootfs, { sourceDateEpoch: sde }));
+
+  const base = await resolveBase(plan.base, ctx.ws.root);
+  const created = new Date(sde * 1000).toISOString();
+  const annotations = imageAnnotations(
+    {
+      project: ctx.project,
+      version: ctx.version,
+      sourceUrl: (fetched.outputs.url as string | undefined) ?? undefined,
+      revision: (fetched.outputs.upstreamCommit as string | undefined) ?? (fetched.outputs.commit as string),
+      created,
+      fips: ctx.recipe.build.fips,
+      hermetic: build.hermetic,
+      patches: (patched.outputs.patches as unknown[]).length,
+      license: ctx.recipe.license,
+      description: ctx.recipe.description,
+    },
+    plan.variant,
+  );
+  const image = await assembleImage(layout, {
+    base: base ? { layout: base.layout, ref: base.ref } : undefined,
+    layers,
+    config: { ...plan.config, labels: { ...annotations, ...plan.config.labels } },
+    annotations,
+    created,
+  });
+  const size = image.manifestDescriptor.size + image.configDescriptor.size + image.manifest.layers.reduce((n: number, l: { size: number }) => n + l.size, 0);
+  return { variant: plan.variant, digest: image.manifestDescriptor.digest, size, baseDigest: base?.digest, harden: hardenReport };
+}
+
+export const packageStage: StageDefinition = {
+  name: "package",
+  async inputs(ctx) {
+    const variants = enabledVariants(ctx.recipe, ctx.options.variants);
+    const plans = variants.map((v) => planVariant(ctx.recipe, v));
+    const bases: Record<string, string> = {};
+    for (const p of plans) bases[p.variant] = (await resolveBase(p.base, ctx.ws.root))?.digest ?? "scratch";
+    return {
+      rootfs: recordOf(ctx, "build").outputDigest,
+      hermetic: recordOf(ctx, "build").hermetic,
+      sourceDateEpoch: sourceDateEpochOf(ctx),
+      upstream: { url: recordOf(ctx, "fetch").outputs.url, commit: recordOf(ctx, "fetch").outputs.upstreamCommit ?? null },
+      patches: recordOf(ctx, "patch").outputs.patches,
+      recipe: { license: ctx.recipe.license ?? null, description: ctx.recipe.description ?? null, fips: ctx.recipe.build.fips },
+      plans,
+      bases,
+      files: await extraFileDigests(ctx),
+      layout: ctx.ws.layoutDir,
+    };
+  },
+  async outputsIntact(ctx, record) {
+    const images = record.outputs.images as PackagedImage[];
+    if (!(await pathExists(ctx.ws.layoutDir))) return false;
+    const layout = await OciLayout.open(ctx.ws.layoutDir);
+    for (const img of images) if (!(await layout.hasBlob(img.digest))) return false;
+    return true;
+  },
+  async run(ctx, dir) {
+    const layout = await OciLayout.create(ctx.ws.layoutDir);
+    const images = [];
+    const hardening: Record<string, unknown> = {};
+    for (const variant of enabledVariants(ctx.recipe, ctx.options.variants)) {
+      const { harden, ...img } = await packageVariant(ctx, dir, planVariant(ctx.recipe, variant), layout);
+      images.push(img);
+      hardening[variant] = harden;
+    }
+    return { outputs: { images, hardening, layoutDir: ctx.ws.layoutDir }, outputDigest: digestOfJson(images.map((i) => [i.variant, i.digest])) };
+  },
+};
+
+/** Points the release tags at the packaged manifests (cheap; runs after a skipped stage too). */
+export async function tagImages(ctx: StageContext, images: PackagedImage[]): Promise<Record<string, string[]>> {
+  const layout = await OciLayout.create(ctx.ws.layoutDir);
+  const date = ctx.options.releaseDate ?? releaseDateOf((ctx.options.now ?? (() => new Date()))());
+  const tags: Record<string, string[]> = {};
+  for (const img of images) {
+    const plan = planVariant(ctx.recipe, img.variant);
+    const names = imageTags(ctx.project, ctx.version, date, plan.tagSuffix);
+    for (const name of names) {
+      const desc = await layout.describeManifest(img.digest);
+      await layout.tag(name, desc);
+    }
+    tags[img.variant] = names;
+  }
+  return tags;
+}

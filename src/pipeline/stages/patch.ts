@@ -1,0 +1,46 @@
+/** patch: the fetched tree with `patches/<p>/<version>/` applied in order, at `patch/src`. */
+import { join } from "node:path";
+import { applyPatches, listPatches } from "../../patches/index.js";
+import { run } from "../../util/exec.js";
+import { digestOfJson } from "../../util/digest.js";
+import { paths } from "../../workspace/workspace.js";
+import { recordOf, sourceDateEpochOf, type StageDefinition } from "../context.js";
+import { headCommit } from "./fetch.js";
+
+/** A local clone of `fromRepo` at `commit`, sharing objects through hard links. */
+export async function cloneAt(fromRepo: string, toDir: string, commit: string): Promise<void> {
+  await run("git", ["clone", "--quiet", "--no-checkout", "--local", fromRepo, toDir], { failWith: "E_IO" });
+  await run("git", ["-C", toDir, "-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", commit], { failWith: "E_IO" });
+}
+
+export const patchStage: StageDefinition = {
+  name: "patch",
+  async inputs(ctx) {
+    const patches = await listPatches(paths.patchDir(ctx.ws.root, ctx.project, ctx.version));
+    return {
+      source: recordOf(ctx, "fetch").outputDigest,
+      patches: patches.map((p) => ({ name: p.name, digest: p.digest })),
+    };
+  },
+  async outputsIntact(_ctx, record) {
+    return (await headCommit(record.outputs.srcDir as string)) === record.outputs.commit;
+  },
+  async run(ctx, dir) {
+    const fetched = recordOf(ctx, "fetch");
+    const srcDir = join(dir, "src");
+    await cloneAt(fetched.outputs.srcDir as string, srcDir, fetched.outputs.commit as string);
+    const patchDir = paths.patchDir(ctx.ws.root, ctx.project, ctx.version);
+    const patches = await listPatches(patchDir);
+    const result = await applyPatches(srcDir, patches, { sourceDateEpoch: sourceDateEpochOf(ctx), onEvent: ctx.emit });
+    const commit = await headCommit(srcDir);
+    return {
+      outputs: {
+        srcDir,
+        commit,
+        baseCommit: fetched.outputs.commit,
+        patches: result.applied.map((a) => ({ name: a.name, digest: a.digest, commit: a.commit })),
+      },
+      outputDigest: digestOfJson({ commit }),
+    };
+  },
+};
