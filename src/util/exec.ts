@@ -58,6 +58,9 @@ export async function run(cmd: string, args: string[], opts: RunOptions = {}): P
         );
       } else resolve(result);
     });
+    // A child that exits without reading its stdin makes the write fail with EPIPE; that is
+    // the child's business (its exit code tells), not a reason to crash this process.
+    child.stdin?.on("error", () => {});
     if (opts.input !== undefined) child.stdin?.end(opts.input);
     else child.stdin?.end();
   });

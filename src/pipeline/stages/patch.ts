@@ -1,5 +1,7 @@
 /** patch: the fetched tree with `patches/<p>/<version>/` applied in order, at `patch/src`. */
+import { copyFile } from "node:fs/promises";
 import { join } from "node:path";
+import { pathExists } from "../../util/fs.js";
 import { applyPatches, listPatches } from "../../patches/index.js";
 import { run } from "../../util/exec.js";
 import { digestOfJson } from "../../util/digest.js";
@@ -7,9 +9,15 @@ import { paths } from "../../workspace/workspace.js";
 import { recordOf, sourceDateEpochOf, type StageDefinition } from "../context.js";
 import { headCommit } from "./fetch.js";
 
-/** A local clone of `fromRepo` at `commit`, sharing objects through hard links. */
+/**
+ * A local clone of `fromRepo` at `commit`, sharing objects through hard links. The source's
+ * `.git/info/attributes` comes along: a tarball import uses it to keep bytes exact (no EOL
+ * conversion), and the checkout here must see the same bytes.
+ */
 export async function cloneAt(fromRepo: string, toDir: string, commit: string): Promise<void> {
   await run("git", ["clone", "--quiet", "--no-checkout", "--local", fromRepo, toDir], { failWith: "E_IO" });
+  const attributes = join(fromRepo, ".git/info/attributes");
+  if (await pathExists(attributes)) await copyFile(attributes, join(toDir, ".git/info/attributes"));
   await run("git", ["-C", toDir, "-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", commit], { failWith: "E_IO" });
 }
 

@@ -1,0 +1,110 @@
+/**
+ * Opens an archive file as a stream of tar bytes. The compression is recognised by magic bytes,
+ * not by the file name: cached archives are named by hash, and URLs lie. gzip is decoded in
+ * process; xz, bzip2 and zstd by the system tools, which are faster and better audited than a
+ * JavaScript decoder would be.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
+import { pipeline, type Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { MkError } from "../errors.js";
+
+export type Compression = "gzip" | "xz" | "bzip2" | "zstd" | "none";
+
+const TOOLS: Record<"xz" | "bzip2" | "zstd", { cmd: string; pkg: string }> = {
+  xz: { cmd: "xz", pkg: "xz-utils" },
+  bzip2: { cmd: "bzip2", pkg: "bzip2" },
+  zstd: { cmd: "zstd", pkg: "zstd" },
+};
+
+export function detectCompression(head: Uint8Array): Compression {
+  const starts = (...bytes: number[]) => bytes.every((b, i) => head[i] === b);
+  if (starts(0x1f, 0x8b)) return "gzip";
+  if (starts(0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00)) return "xz";
+  if (starts(0x42, 0x5a, 0x68)) return "bzip2";
+  if (starts(0x28, 0xb5, 0x2f, 0xfd)) return "zstd";
+  return "none";
+}
+
+export interface TarStream {
+  stream: Readable;
+  compression: Compression;
+  /**
+   * Settles when the decoder is done: rejects when an external decompressor failed, naming it.
+   * Call after the stream was consumed (or destroyed).
+   */
+  finished(): Promise<void>;
+  /** Stops decoding early (on an extraction error). */
+  destroy(): void;
+}
+
+/** `label` names the archive in messages (its URL). */
+export async function openTarStream(path: string, label: string): Promise<TarStream> {
+  const fh = await open(path, "r");
+  const head = Buffer.alloc(8);
+  try {
+    await fh.read(head, 0, head.length, 0);
+  } finally {
+    await fh.close();
+  }
+  const compression = detectCompression(head);
+  if (compression === "none" || compression === "gzip") {
+    const file = createReadStream(path);
+    const stream = compression === "gzip" ? pipeline(file, createGunzip(), () => {}) : file;
+    return { stream, compression, finished: async () => {}, destroy: () => stream.destroy() };
+  }
+  return await spawnDecoder(path, label, compression);
+}
+
+async function spawnDecoder(path: string, label: string, compression: "xz" | "bzip2" | "zstd"): Promise<TarStream> {
+  const tool = TOOLS[compression];
+  // The file goes in on stdin, so no path is ever parsed as an option by the tool.
+  const input = await open(path, "r");
+  let child: ChildProcess;
+  try {
+    child = spawn(tool.cmd, ["-dc"], { stdio: [input.fd, "pipe", "pipe"] });
+  } catch (e) {
+    await input.close();
+    throw e;
+  }
+  // Listeners first: a missing tool is reported as an 'error' event on the next tick.
+  const stderr: Buffer[] = [];
+  child.stderr?.on("data", (c: Buffer) => stderr.push(c));
+  let stoppedByUs = false;
+  const exited = new Promise<void>((resolve, reject) => {
+    child.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "ENOENT") {
+        reject(new MkError("E_TOOL_MISSING", `${tool.cmd} is needed to unpack ${label} (${compression}-compressed) but is not installed`, {
+          cause: e,
+          hint: `install the ${tool.pkg} package (bash scripts/install-deps.sh)`,
+        }));
+      } else reject(new MkError("E_FETCH", `cannot run ${tool.cmd} to unpack ${label}: ${e.message}`, { cause: e }));
+    });
+    child.on("close", (code, signal) => {
+      if (code === 0 || stoppedByUs) resolve();
+      else {
+        const msg = Buffer.concat(stderr).toString().trim().split("\n").slice(-3).join(" / ");
+        reject(new MkError("E_FETCH", `${label} is not a valid ${compression} archive: ${tool.cmd} -dc exited with ${code ?? signal}${msg ? `: ${msg}` : ""}`, {
+          hint: "the archive is damaged or truncated; if it matched its pinned hash, upstream published it broken",
+        }));
+      }
+    });
+  });
+  // Keep an unobserved rejection from crashing the process; callers await finished().
+  exited.catch(() => {});
+  // The child has its own copy of the descriptor once spawn returned.
+  await input.close();
+  const stream = child.stdout as Readable;
+  return {
+    stream,
+    compression,
+    finished: () => exited,
+    destroy: () => {
+      stoppedByUs = true;
+      stream.destroy();
+      child.kill("SIGKILL");
+    },
+  };
+}
