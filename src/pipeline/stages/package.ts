@@ -5,7 +5,8 @@
 import { chmod, copyFile, cp, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { hardenRootfs } from "../../harden/index.js";
-import { OciLayout, assembleImage, readImage, writeLayerFromDir } from "../../oci/index.js";
+import { OciLayout, assembleImage, readImage, writeLayerFromDir, type Descriptor, type ResolvedImage } from "../../oci/index.js";
+import { imagePaths, whiteoutBaseTools } from "./base-whiteouts.js";
 import { MkError } from "../../errors.js";
 import { sha256File, digestOfJson } from "../../util/digest.js";
 import { pathExists, safeJoinInRoot } from "../../util/fs.js";
@@ -19,6 +20,9 @@ const HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 export interface PackagedImage {
   variant: VariantName;
   digest: string;
+  /** The manifest's descriptor, as tags in the layout's index.json point to it. */
+  descriptor: Descriptor;
+  /** Manifest + config + every layer, compressed. */
   size: number;
   baseDigest?: string;
 }
@@ -37,7 +41,7 @@ export function parseBaseRef(base: string, workspaceRoot: string): ParsedBase | 
 }
 
 /** Resolves a base to its manifest digest, verifying a pinned digest. */
-async function resolveBase(base: string, root: string): Promise<{ layout: OciLayout; ref: string; digest: string } | undefined> {
+async function resolveBase(base: string, root: string): Promise<{ layout: OciLayout; ref: string; digest: string; image: ResolvedImage } | undefined> {
   const parsed = parseBaseRef(base, root);
   if (!parsed) return undefined;
   if (!(await pathExists(parsed.layoutDir))) {
@@ -52,7 +56,7 @@ async function resolveBase(base: string, root: string): Promise<{ layout: OciLay
       hint: "the base layout changed; re-pin the base digest only if you trust the new image",
     });
   }
-  return { layout, ref: parsed.ref, digest: image.descriptor.digest };
+  return { layout, ref: parsed.ref, digest: image.descriptor.digest, image };
 }
 
 async function extraFileDigests(ctx: StageContext): Promise<{ dest: string; mode: string; digest: string }[]> {
@@ -105,6 +109,10 @@ async function packageVariant(ctx: StageContext, dir: string, plan: VariantPlan,
   await cp(build.outputs.rootfsDir as string, rootfs, { recursive: true, verbatimSymlinks: true, preserveTimestamps: false });
   await installExtraFiles(ctx, rootfs, plan);
   const hardenReport = await hardenRootfs(rootfs, plan.harden);
+  const base = await resolveBase(plan.base, ctx.ws.root);
+  const whiteouts = base && plan.harden.removeTools.length > 0
+    ? await whiteoutBaseTools(rootfs, await imagePaths(base.layout, base.image.manifest.layers), plan.harden.removeTools)
+    : [];
 
   const layers = [];
   if (plan.nonrootFiles) {
@@ -114,7 +122,6 @@ async function packageVariant(ctx: StageContext, dir: string, plan: VariantPlan,
   }
   layers.push(await writeLayerFromDir(layout, rootfs, { sourceDateEpoch: sde }));
 
-  const base = await resolveBase(plan.base, ctx.ws.root);
   const created = new Date(sde * 1000).toISOString();
   const annotations = imageAnnotations(
     {
@@ -132,14 +139,21 @@ async function packageVariant(ctx: StageContext, dir: string, plan: VariantPlan,
     plan.variant,
   );
   const image = await assembleImage(layout, {
-    base: base ? { layout: base.layout, ref: base.ref } : undefined,
+    base: base ? { layout: base.layout, ref: base.ref, name: plan.base } : undefined,
     layers,
     config: { ...plan.config, labels: { ...annotations, ...plan.config.labels } },
     annotations,
     created,
   });
   const size = image.manifestDescriptor.size + image.configDescriptor.size + image.manifest.layers.reduce((n: number, l: { size: number }) => n + l.size, 0);
-  return { variant: plan.variant, digest: image.manifestDescriptor.digest, size, baseDigest: base?.digest, harden: hardenReport };
+  return {
+    variant: plan.variant,
+    digest: image.manifestDescriptor.digest,
+    descriptor: image.manifestDescriptor,
+    size,
+    baseDigest: base?.digest,
+    harden: { ...hardenReport, baseToolsRemoved: whiteouts },
+  };
 }
 
 export const packageStage: StageDefinition = {
@@ -190,10 +204,7 @@ export async function tagImages(ctx: StageContext, images: PackagedImage[]): Pro
   for (const img of images) {
     const plan = planVariant(ctx.recipe, img.variant);
     const names = imageTags(ctx.project, ctx.version, date, plan.tagSuffix);
-    for (const name of names) {
-      const desc = await layout.describeManifest(img.digest);
-      await layout.tag(name, desc);
-    }
+    for (const name of names) await layout.tag(name, img.descriptor);
     tags[img.variant] = names;
   }
   return tags;
