@@ -20,6 +20,11 @@ declare -A PROBES=(
   [docker-registry]=docker-registry
   [ca-certificates]=/etc/ssl/certs/ca-certificates.crt
   [file]=file
+  [xz-utils]=xz
+  [rpm]=rpm
+  [python3-packaging]=/usr/lib/python3/dist-packages/packaging/version.py
+  [golang-go]=go
+  [sqlite3]=sqlite3
 )
 
 missing=()

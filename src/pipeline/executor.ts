@@ -12,14 +12,14 @@ import { withLock } from "../util/lock.js";
 import { loadProject, selectSource, type Workspace } from "../workspace/workspace.js";
 import { stageDir, type RunOptions, type StageContext, type StageDefinition } from "./context.js";
 import type { EventSink } from "./events.js";
-import { readRecord, requireRecord, writeRecord, STAGE_ORDER, type StageName, type StageRecord, STAGE_RECORD_TYPE } from "./record.js";
+import { readRecord, requireRecord, writeRecord, STAGE_ORDER, type PipelineStage, type StageName, type StageRecord, STAGE_RECORD_TYPE } from "./record.js";
 import { fetchStage } from "./stages/fetch.js";
 import { patchStage } from "./stages/patch.js";
 import { buildStage } from "./stages/build.js";
 import { packageStage, tagImages, type PackagedImage } from "./stages/package.js";
 import { MAILKNIGHT_VERSION } from "./version.js";
 
-export const STAGES: Record<StageName, StageDefinition> = {
+export const STAGES: Record<PipelineStage, StageDefinition> = {
   fetch: fetchStage,
   patch: patchStage,
   build: buildStage,
@@ -140,7 +140,7 @@ export async function runStage(
   if (!(STAGE_ORDER as readonly string[]).includes(stage)) {
     throw new MkError("E_USAGE", `unknown stage "${stage}"`, { hint: `stages: ${STAGE_ORDER.join(", ")}` });
   }
-  const name = stage as StageName;
+  const name = stage as PipelineStage;
   const ctx = await makeContext(ws, projectName, version, options, emit);
   await ensureDir(ctx.workDir);
   return await withLock(join(ctx.workDir, ".lock"), ctx.ref, async () => {

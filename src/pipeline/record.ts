@@ -11,8 +11,11 @@ import { MkError } from "../errors.js";
 
 export const STAGE_RECORD_TYPE = "https://mailknight.dev/stage-record/v1";
 
-export type StageName = "fetch" | "patch" | "build" | "package";
-export const STAGE_ORDER: readonly StageName[] = ["fetch", "patch", "build", "package"];
+/** Every stage there is; STAGE_ORDER lists the ones the local executor runs today. */
+export type StageName = "fetch" | "patch" | "build" | "package" | "sbom" | "scan" | "gate";
+export const STAGE_ORDER = ["fetch", "patch", "build", "package"] as const satisfies readonly StageName[];
+/** A stage the executor runs. */
+export type PipelineStage = (typeof STAGE_ORDER)[number];
 
 export interface StageRecord {
   _type: typeof STAGE_RECORD_TYPE;
