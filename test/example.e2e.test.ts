@@ -98,13 +98,10 @@ test("the example builds reproducibly, caches, and every variant is readable by 
     await rm(bundle, { recursive: true, force: true });
   }
 
-  // Nothing changed: every stage is skipped, quickly.
-  const started = Date.now();
+  // Nothing changed: every stage is skipped (how fast: `npm run bench:cache`).
   const again = runJson(ws1);
-  const elapsed = Date.now() - started;
   assert.deepEqual(again.results[0]!.stages.map((s) => s.status), ["skipped", "skipped", "skipped", "skipped"]);
   assert.deepEqual(digests(again), digests(first));
-  assert.ok(elapsed < 2000, `an unchanged run took ${elapsed} ms (target < 2 s)`);
 
   // Only a patch changes: patch and everything after it run again, fetch does not.
   const patchFile = join(ws1, "patches/greeter/v1.1.0/0001-greeter-reject-names-that-do-not-fit-the-buffer.patch");

@@ -1,6 +1,6 @@
 /** Resolves a tag (or a full ref name, or HEAD) of a remote repository to a commit id. */
 import { MkError } from "../errors.js";
-import { COMMIT_RE, git, keyLines } from "./git.js";
+import { COMMIT_RE, git, keyLines } from "../util/git.js";
 
 /** Parses `git ls-remote` output into ref name → object id. */
 export function parseLsRemote(output: string): Map<string, string> {

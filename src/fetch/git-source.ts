@@ -13,7 +13,7 @@ import { discardEvents, type EventSink } from "../pipeline/events.js";
 import { sha256Hex } from "../util/digest.js";
 import { ensureDir, isDirectory, tempSibling, writeFileAtomic } from "../util/fs.js";
 import { emptyDir, prepareEmptyDir } from "./dest.js";
-import { COMMIT_RE, git, gitOk, keyLines } from "./git.js";
+import { COMMIT_RE, git, gitOk, keyLines } from "../util/git.js";
 import { resolveGitRef } from "./git-ref.js";
 import { applyMirrors } from "./mirrors.js";
 import type { FetchResult, FetchSourceOptions, GitPin } from "./types.js";

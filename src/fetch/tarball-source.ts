@@ -12,7 +12,7 @@ import { writeFileAtomic } from "../util/fs.js";
 import { openTarStream } from "./decompress.js";
 import { emptyDir, prepareEmptyDir } from "./dest.js";
 import { extractTar, type ExtractStats } from "./extract.js";
-import { gitOk } from "./git.js";
+import { gitOk } from "../util/git.js";
 import { applyMirrors } from "./mirrors.js";
 import { obtainTarball, type ExpectedHash } from "./tarball-cache.js";
 import { DEFAULT_LIMITS, type FetchLimits, type FetchResult, type FetchSourceOptions, type TarballPin } from "./types.js";

@@ -1,15 +1,12 @@
 /**
- * Runs the real `git` for the patch step, isolated from the user's and the system's git
- * configuration: settings like `am.keepcr`, `apply.whitespace`, `core.autocrlf` or
- * `commit.gpgsign` would otherwise change whether a patch applies and which commit ids come out.
- * Hooks never run (the tree is upstream code), messages are in English so they can be parsed.
+ * git for the patch step: always isolated from the user's and the system's configuration
+ * (settings like `am.keepcr`, `apply.whitespace`, `core.autocrlf` or `commit.gpgsign` would
+ * change whether a patch applies and which commit ids come out), with a fixed identity.
  */
-import { run, type RunResult } from "../util/exec.js";
+import type { RunResult } from "../util/exec.js";
+import { git as safeGit } from "../util/git.js";
 
-const FORCED_CONFIG = ["core.hooksPath=/dev/null", "core.fsmonitor=false", "commit.gpgsign=false", "core.autocrlf=false", "advice.detachedHead=false"];
-
-/** Variables that would point git at another repository than the one we name (e.g. inside a hook). */
-const REPO_VARS = ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_PREFIX", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT"];
+export { keyLines } from "../util/git.js";
 
 /** Who commits patches: fixed, so that commit ids depend only on the tree, the patches and the epoch. */
 export const PATCH_IDENTITY = { name: "Mailknight", email: "patches@mailknight.invalid" };
@@ -20,20 +17,9 @@ export interface PatchGitOptions {
 }
 
 export async function git(args: string[], opts: PatchGitOptions): Promise<RunResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of REPO_VARS) delete env[name];
-  Object.assign(env, {
-    LC_ALL: "C",
-    GIT_TERMINAL_PROMPT: "0",
-    GIT_CONFIG_NOSYSTEM: "1",
-    GIT_CONFIG_GLOBAL: "/dev/null",
-    // Even bookkeeping (reflogs of reset, am --abort) needs an identity; there is no user config.
-    GIT_COMMITTER_NAME: PATCH_IDENTITY.name,
-    GIT_COMMITTER_EMAIL: PATCH_IDENTITY.email,
-    ...opts.env,
-  });
-  const config = FORCED_CONFIG.flatMap((c) => ["-c", c]);
-  return await run("git", [...config, ...args], { cwd: opts.cwd, env });
+  // Even bookkeeping (reflogs of reset, am --abort) needs an identity; there is no user config.
+  const env = { GIT_COMMITTER_NAME: PATCH_IDENTITY.name, GIT_COMMITTER_EMAIL: PATCH_IDENTITY.email, ...opts.env };
+  return await safeGit(args, { cwd: opts.cwd, isolated: true, env });
 }
 
 /** Environment that fixes committer (and, for our own commits, author) identity and date. */
@@ -42,11 +28,4 @@ export function identityEnv(epoch: number, withAuthor: boolean): Record<string, 
   const date = `@${epoch} +0000`;
   const committer = { GIT_COMMITTER_NAME: PATCH_IDENTITY.name, GIT_COMMITTER_EMAIL: PATCH_IDENTITY.email, GIT_COMMITTER_DATE: date };
   return withAuthor ? { ...committer, GIT_AUTHOR_NAME: PATCH_IDENTITY.name, GIT_AUTHOR_EMAIL: PATCH_IDENTITY.email, GIT_AUTHOR_DATE: date } : committer;
-}
-
-/** The lines of git's output worth showing a user: errors, conflicts, failures. */
-export function keyLines(result: RunResult, max = 12): string[] {
-  const lines = `${result.stdout}\n${result.stderr}`.split("\n").map((l) => l.trimEnd());
-  const key = lines.filter((l) => /^(fatal|error|CONFLICT|Patch failed|warning)\b/i.test(l));
-  return (key.length > 0 ? key : lines.filter((l) => l.trim() !== "")).slice(0, max);
 }

@@ -1,5 +1,6 @@
 /** Thin adapter over child processes: run a tool, capture its output, fail with a useful error. */
 import { spawn, type SpawnOptions } from "node:child_process";
+import { existsSync } from "node:fs";
 import { MkError, type ErrorCode } from "../errors.js";
 
 export interface RunOptions {
@@ -37,7 +38,9 @@ export async function run(cmd: string, args: string[], opts: RunOptions = {}): P
     });
     child.on("error", (e: NodeJS.ErrnoException) => {
       if (timer) clearTimeout(timer);
-      if (e.code === "ENOENT") {
+      if (e.code === "ENOENT" && opts.cwd && !existsSync(opts.cwd)) {
+        reject(new MkError("E_IO", `cannot run ${cmd}: its working directory ${opts.cwd} does not exist`, { cause: e }));
+      } else if (e.code === "ENOENT") {
         reject(
           new MkError("E_TOOL_MISSING", `${cmd} is not installed or not on PATH`, {
             cause: e,

@@ -2,6 +2,7 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { fetchSource, type SourcePin } from "../../fetch/index.js";
 import { run } from "../../util/exec.js";
+import { git } from "../../util/git.js";
 import { digestOfJson } from "../../util/digest.js";
 import { upstreamGitUrl } from "../../workspace/workspace.js";
 import { MkError } from "../../errors.js";
@@ -33,7 +34,7 @@ export function resolveMirrors(root: string, mirrors: Record<string, string>): R
 }
 
 export async function headCommit(repo: string): Promise<string | undefined> {
-  const r = await run("git", ["-C", repo, "rev-parse", "HEAD"]).catch(() => undefined);
+  const r = await git(["rev-parse", "HEAD"], { cwd: repo, isolated: true }).catch(() => undefined);
   return r?.code === 0 ? r.stdout.trim() : undefined;
 }
 

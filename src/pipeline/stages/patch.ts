@@ -3,7 +3,7 @@ import { copyFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathExists } from "../../util/fs.js";
 import { applyPatches, listPatches } from "../../patches/index.js";
-import { run } from "../../util/exec.js";
+import { gitOk } from "../../util/git.js";
 import { digestOfJson } from "../../util/digest.js";
 import { paths } from "../../workspace/workspace.js";
 import { recordOf, sourceDateEpochOf, type StageDefinition } from "../context.js";
@@ -15,10 +15,10 @@ import { headCommit } from "./fetch.js";
  * conversion), and the checkout here must see the same bytes.
  */
 export async function cloneAt(fromRepo: string, toDir: string, commit: string): Promise<void> {
-  await run("git", ["clone", "--quiet", "--no-checkout", "--local", fromRepo, toDir], { failWith: "E_IO" });
+  await gitOk(["clone", "--quiet", "--no-checkout", "--local", fromRepo, toDir], { isolated: true }, { code: "E_IO", what: `cloning ${fromRepo} into ${toDir}` });
   const attributes = join(fromRepo, ".git/info/attributes");
   if (await pathExists(attributes)) await copyFile(attributes, join(toDir, ".git/info/attributes"));
-  await run("git", ["-C", toDir, "-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", commit], { failWith: "E_IO" });
+  await gitOk(["checkout", "--quiet", "--detach", commit], { cwd: toDir, isolated: true }, { code: "E_IO", what: `checking out ${commit} in ${toDir}` });
 }
 
 export const patchStage: StageDefinition = {

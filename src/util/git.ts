@@ -1,5 +1,5 @@
 /**
- * Runs the real `git` for the fetch step. Two environments:
+ * Runs the real `git` safely, for every part of Mailknight. Two environments:
  * - network operations (ls-remote, fetch from upstream) keep the user's git configuration,
  *   because proxies, credential helpers and `insteadOf` rewrites live there;
  * - local operations (clone from the cache, import commits) are isolated from it, so that
@@ -9,7 +9,7 @@
  * touches are upstream code we do not trust yet.
  */
 import { MkError, type ErrorCode } from "../errors.js";
-import { run, type RunResult } from "../util/exec.js";
+import { run, type RunResult } from "./exec.js";
 
 /** Configuration forced on every invocation, whatever the user or the repository says. */
 const FORCED_CONFIG = [
@@ -70,7 +70,7 @@ export async function git(args: string[], opts: GitOptions = {}): Promise<RunRes
 /** The lines of git's output worth showing a user: errors, fatals, conflicts, hints. */
 export function keyLines(result: RunResult, max = 12): string[] {
   const lines = `${result.stderr}\n${result.stdout}`.split("\n").map((l) => l.trimEnd());
-  const key = lines.filter((l) => /^(fatal|error|warning|CONFLICT|Patch failed|hint):?/i.test(l));
+  const key = lines.filter((l) => /^(fatal|error|warning|CONFLICT|Patch failed|hint)\b/i.test(l));
   return (key.length > 0 ? key : lines.filter((l) => l.trim() !== "")).slice(0, max);
 }
 
