@@ -77,7 +77,7 @@ async function installExtraFiles(ctx: StageContext, rootfs: string, plan: Varian
     await chmod(target, Number.parseInt(f.mode, 8));
   }
   if (plan.caCertificates) {
-    const target = join(rootfs, HOST_CA_BUNDLE);
+    const target = await safeJoinInRoot(rootfs, HOST_CA_BUNDLE);
     await mkdir(dirname(target), { recursive: true });
     await copyFile(HOST_CA_BUNDLE, target).catch((e: unknown) => {
       throw new MkError("E_TOOL_MISSING", `package.caCertificates is set but ${HOST_CA_BUNDLE} is missing on this machine`, {
