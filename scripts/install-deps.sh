@@ -25,6 +25,7 @@ declare -A PROBES=(
   [python3-packaging]=/usr/lib/python3/dist-packages/packaging/version.py
   [golang-go]=go
   [sqlite3]=sqlite3
+  [maven]=mvn
 )
 
 missing=()
