@@ -26,6 +26,14 @@ declare -A PROBES=(
   [golang-go]=go
   [sqlite3]=sqlite3
   [maven]=mvn
+  [zip]=zip
+  # Real inputs for the SBOM parser tests (Python dist-info, jars).
+  [python3-yaml]=/usr/lib/python3/dist-packages/yaml/__init__.py
+  [python3-requests]=/usr/lib/python3/dist-packages/requests/__init__.py
+  [libcommons-lang3-java]=/usr/share/java/commons-lang3.jar
+  [libjackson2-core-java]=/usr/share/java/jackson-core.jar
+  [libatinject-jsr330-api-java]=/usr/share/java/atinject-jsr330-api.jar
+  [libcommons-io-java]=/usr/share/java/commons-io.jar
 )
 
 missing=()
