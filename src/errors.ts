@@ -26,6 +26,7 @@ export type ErrorCode =
   | "E_INTEGRITY"
   | "E_FETCH"
   | "E_PATCH_FAILED"
+  | "E_GATE_FAILED"
   | "E_BUILD_FAILED"
   | "E_PACKAGE"
   | "E_OCI"
@@ -41,6 +42,7 @@ const exitCodeFor: Record<ErrorCode, number> = {
   E_INTEGRITY: ExitCode.integrity,
   E_FETCH: ExitCode.failed,
   E_PATCH_FAILED: ExitCode.failed,
+  E_GATE_FAILED: ExitCode.failed,
   E_BUILD_FAILED: ExitCode.failed,
   E_PACKAGE: ExitCode.failed,
   E_OCI: ExitCode.failed,

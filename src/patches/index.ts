@@ -8,3 +8,4 @@
 export { listPatches, parseSeries, type PatchFile, type SeriesEntry } from "./list.js";
 export { applyPatches, type AppliedPatch, type ApplyOptions, type ApplyResult } from "./apply.js";
 export { parsePatch, type FilePatch, type Hunk, type ParsedPatch } from "./parse.js";
+export { rebasePatchset, type PatchOutcome, type PatchClassification, type RebaseReport, type RebaseOptions } from "./rebase.js";

@@ -42,6 +42,8 @@ export interface GitOptions {
   isolated?: boolean;
   /** Extra environment, e.g. a fixed author/committer. */
   env?: Record<string, string>;
+  /** Bytes for git's stdin (`patch-id`, `hash-object --stdin`, ...). */
+  input?: string | Uint8Array;
 }
 
 export function gitEnv(opts: GitOptions = {}): NodeJS.ProcessEnv {
@@ -64,7 +66,7 @@ export function gitEnv(opts: GitOptions = {}): NodeJS.ProcessEnv {
 
 export async function git(args: string[], opts: GitOptions = {}): Promise<RunResult> {
   const config = FORCED_CONFIG.flatMap((c) => ["-c", c]);
-  return await run("git", [...config, ...args], { cwd: opts.cwd, env: gitEnv(opts) });
+  return await run("git", [...config, ...args], { cwd: opts.cwd, env: gitEnv(opts), input: opts.input });
 }
 
 /** The lines of git's output worth showing a user: errors, fatals, conflicts, hints. */

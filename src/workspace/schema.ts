@@ -32,6 +32,9 @@ export const baseRefSchema = z
     "must be `scratch` or `oci:<layout-dir>:<tag>` optionally followed by `@sha256:<digest>`",
   );
 
+/** Version schemes a tracking policy can order releases with (ids of src/vuln/versioning). */
+export const TRACK_SCHEMES = ["semver", "pep440", "go", "maven", "deb", "rpm", "apk"] as const;
+
 export const upstreamSchema = z
   .strictObject({
     git: nonEmpty.optional().describe("Git URL of the upstream repository"),
@@ -40,13 +43,43 @@ export const upstreamSchema = z
       .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be `owner/repo`")
       .optional()
       .describe("GitHub repository as owner/repo (the git URL is derived)"),
+    gitlab: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/, "must be the project path, e.g. `group/sub/project`")
+      .optional()
+      .describe("GitLab project path whose releases and tags are polled (use with `git`)"),
+    releases: z
+      .enum(["github", "gitlab", "git"])
+      .optional()
+      .describe("Where new releases are looked for; default: github when `github` is set, gitlab when `gitlab` is set, else git tags"),
+    apiUrl: nonEmpty
+      .regex(/^https?:\/\//, "must be an http(s) URL")
+      .optional()
+      .describe("Forge API base URL (GitHub Enterprise: https://ghe.example/api/v3; GitLab: https://gitlab.example/api/v4)"),
     tagPattern: nonEmpty
       .default("^v?(\\d+\\.\\d+\\.\\d+)$")
-      .describe("Regular expression that release tags match; the first capture group is the version"),
-    track: z.array(nonEmpty).default([]).describe("Version lines to track, e.g. [\"2.11.x\", \"2.12.x\"]"),
+      .describe("Regular expression that release tags match; the first capture group, if any, is the version"),
+    stripPrefix: z.string().optional().describe("Prefix removed from a tag to get its version when tagPattern has no capture group (e.g. `release-`)"),
+    track: z.array(nonEmpty).default([]).describe("Version lines to track, e.g. [\"2.11.x\", \"2.12.x\"]; empty: the newest release of all"),
+    scheme: z.enum(TRACK_SCHEMES).default("semver").describe("Version scheme that orders releases"),
+    prereleases: z.boolean().default(false).describe("Take pre-releases (rc, beta, ...; GitHub/GitLab pre-release flag) too"),
+    ignore: z.array(nonEmpty).default([]).describe("Tags or versions never to take (e.g. a broken release)"),
+    minAge: z
+      .string()
+      .regex(/^\d+[mhd]$/, "must be a number followed by m, h or d, e.g. 72h or 3d")
+      .optional()
+      .describe("Only take a release once it is at least this old (gives upstream time to pull a bad one)"),
   })
   .refine((u) => (u.git === undefined) !== (u.github === undefined), {
     message: "give exactly one of `git` (a URL) or `github` (owner/repo)",
+  })
+  .refine((u) => u.releases !== "gitlab" || u.gitlab !== undefined, {
+    message: "releases: gitlab needs `gitlab: <project path>`",
+    path: ["gitlab"],
+  })
+  .refine((u) => u.releases !== "github" || u.github !== undefined, {
+    message: "releases: github needs `github: <owner/repo>`",
+    path: ["github"],
   });
 
 export const gitSourceSchema = z.strictObject({
@@ -160,9 +193,46 @@ export const workspaceConfigSchema = z.strictObject({
       sandbox: z.enum(["required", "preferred"]).optional().describe("Overrides every recipe's build.sandbox"),
     })
     .default({}),
+  registry: z
+    .strictObject({
+      host: z
+        .string()
+        .regex(/^[A-Za-z0-9.-]+(?::\d+)?$|^\[[0-9a-fA-F:]+\](?::\d+)?$/, "must be a registry host[:port], e.g. registry.gitlab.com or 127.0.0.1:5000")
+        .describe("Registry that `mailknight publish` pushes to"),
+      namespace: z
+        .string()
+        .regex(/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/, "must be lowercase repository path components separated by /, e.g. team/images")
+        .optional()
+        .describe("Repository prefix: images go to <host>/<namespace>/<project>"),
+      insecure: z.boolean().default(false).describe("Allow plain HTTP to this registry (loopback hosts always may)"),
+      concurrency: z.number().int().min(1).max(32).default(4).describe("Blob uploads in flight at once"),
+    })
+    .optional()
+    .describe("Where released images are published"),
+  gate: z
+    .strictObject({
+      failOn: z
+        .array(z.enum(["CRITICAL", "HIGH", "MEDIUM", "LOW", "NONE"]))
+        .default(["CRITICAL", "HIGH"])
+        .describe("Severities that fail the gate unless a VEX statement says not_affected or fixed"),
+      unknownSeverityAs: z
+        .enum(["CRITICAL", "HIGH", "MEDIUM", "LOW", "NONE"])
+        .default("HIGH")
+        .describe("What a finding of UNKNOWN severity counts as (default HIGH: unknown is not safe)"),
+      failOnUnreviewed: z.boolean().default(false).describe("Fail on any finding, whatever its severity, that no VEX statement covers"),
+      requireJustification: z
+        .boolean()
+        .default(true)
+        .describe("A not_affected statement suppresses only when it carries a justification label (not just an impact statement)"),
+      maxDataAgeDays: z.number().int().min(1).optional().describe("Vulnerability data older than this many days is a problem"),
+      dataAgeAction: z.enum(["fail", "warn"]).default("fail").describe("What stale (or undated) vulnerability data does: fail the gate or warn"),
+    })
+    .default({ failOn: ["CRITICAL", "HIGH"], unknownSeverityAs: "HIGH", failOnUnreviewed: false, requireJustification: true, dataAgeAction: "fail" })
+    .describe("Release gate policy: which findings block a release"),
 });
 
 export type ProjectRecipe = z.infer<typeof projectSchema>;
+export type UpstreamConfig = z.infer<typeof upstreamSchema>;
 export type SourceEntry = z.infer<typeof sourceSchema>;
 export type WorkspaceConfig = z.infer<typeof workspaceConfigSchema>;
 export type VariantName = "distroless" | "standard" | "dev";
