@@ -45,7 +45,7 @@ function runJson(ws: string, extra: string[] = []) {
   assert.equal(r.code, 0, `run failed:\n${r.stderr}\n${r.stdout}`);
   return JSON.parse(r.stdout) as {
     layout: string;
-    results: { stages: { stage: string; status: string }[]; images: { variant: string; digest: string; tags: string[] }[]; durationMs: number; hermetic: boolean }[];
+    results: { stages: { stage: string; status: string }[]; images: { variant: string; digest: string; tags: string[]; components?: number }[]; durationMs: number; hermetic: boolean }[];
   };
 }
 
@@ -64,6 +64,7 @@ test("the example builds reproducibly, caches, and every variant is readable by 
   assert.deepEqual(digests(first), digests(second), "two fresh work directories must give the same manifest digests");
   assert.deepEqual(first.results[0]!.images.map((i) => i.variant), ["distroless", "standard", "dev"]);
   assert.equal(first.results[0]!.hermetic, true, "the build should have run in the bubblewrap sandbox");
+  for (const img of first.results[0]!.images) assert.ok((img.components ?? 0) >= 1, `${img.variant}: the SBOM should list at least the project itself`);
 
   const layout = first.layout;
   for (const img of first.results[0]!.images) {
@@ -100,7 +101,7 @@ test("the example builds reproducibly, caches, and every variant is readable by 
 
   // Nothing changed: every stage is skipped (how fast: `npm run bench:cache`).
   const again = runJson(ws1);
-  assert.deepEqual(again.results[0]!.stages.map((s) => s.status), ["skipped", "skipped", "skipped", "skipped"]);
+  assert.deepEqual(again.results[0]!.stages.map((s) => s.status), ["skipped", "skipped", "skipped", "skipped", "skipped"]);
   assert.deepEqual(digests(again), digests(first));
 
   // Only a patch changes: patch and everything after it run again, fetch does not.
@@ -108,7 +109,7 @@ test("the example builds reproducibly, caches, and every variant is readable by 
   const patch = await readFile(patchFile, "utf8");
   await writeFile(patchFile, patch.replace("name too long", "name is too long"));
   const changed = runJson(ws1);
-  assert.deepEqual(changed.results[0]!.stages.map((s) => `${s.stage}:${s.status}`), ["fetch:skipped", "patch:ran", "build:ran", "package:ran"]);
+  assert.deepEqual(changed.results[0]!.stages.map((s) => `${s.stage}:${s.status}`), ["fetch:skipped", "patch:ran", "build:ran", "package:ran", "sbom:ran"]);
   assert.notDeepEqual(digests(changed), digests(first));
 });
 

@@ -21,7 +21,16 @@ import {
 import { validateWorkspace } from "../workspace/validate.js";
 import { addProject, pinProject } from "../workspace/project-edit.js";
 import { imageFromRootfsCommand } from "./image-command.js";
+import { registerSbomCommands } from "../sbom/cli.js";
 import { chooseMode, createRenderer, formatBytes, formatDuration, table } from "./render.js";
+import { registerVulnCommands } from "../vuln/cli.js";
+import { registerVexCommands } from "../vex/cli.js";
+import { registerGateCommands } from "../policy/cli.js";
+import { registerPatchCommands, registerUpstreamCommands } from "../upstream/cli.js";
+import { registerReleaseCommands } from "../release/cli.js";
+import { registerPinCommands } from "../pin/cli.js";
+import { registerSignCommands } from "../sign/index.js";
+import { registerCiCommands } from "../ci/cli.js";
 
 interface GlobalOptions {
   workspace?: string;
@@ -73,7 +82,7 @@ function summaryRows(results: RunResult[]): string[][] {
   const rows: string[][] = [];
   for (const r of results) {
     for (const img of r.images) {
-      rows.push([r.project, r.version, img.variant, img.digest.slice(0, 19), formatBytes(img.size), img.tags[0] ?? "", formatDuration(r.durationMs)]);
+      rows.push([r.project, r.version, img.variant, img.digest.slice(0, 19), formatBytes(img.size), img.components === undefined ? "-" : String(img.components), img.tags[0] ?? "", formatDuration(r.durationMs)]);
     }
   }
   return rows;
@@ -219,7 +228,7 @@ export function buildProgram(): Command {
       }
       if (!globals(cmd).quiet) {
         console.log("");
-        console.log(table(["PROJECT", "VERSION", "VARIANT", "DIGEST", "SIZE", "TAG", "TIME"], summaryRows(results)));
+        console.log(table(["PROJECT", "VERSION", "VARIANT", "DIGEST", "SIZE", "COMPONENTS", "TAG", "TIME"], summaryRows(results)));
         console.log(`\nimages in oci:${ws.layoutDir}`);
       }
     });
@@ -258,11 +267,33 @@ export function buildProgram(): Command {
       console.log(`${r.tag} -> ${r.digest} in ${r.layout}`);
     });
 
+  registerVulnCommands(program);
+  registerVexCommands(program);
+  registerGateCommands(program);
+  registerSbomCommands(program);
+  registerReleaseCommands(program);
+  registerPinCommands(program);
+  registerSignCommands(program);
+  registerUpstreamCommands(program);
+  registerPatchCommands(program);
+  registerCiCommands(program);
   return program;
+}
+
+/** Notes whether anything reached stdout, so a failing --json command prints one JSON document, not two. */
+function watchStdout(): () => boolean {
+  let written = false;
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((...args: Parameters<typeof write>) => {
+    written = true;
+    return write(...args);
+  }) as typeof process.stdout.write;
+  return () => written;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  const stdoutUsed = watchStdout();
   try {
     await program.parseAsync(argv, { from: "user" });
     return ExitCode.ok;
@@ -272,7 +303,8 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
     const json = argv.includes("--json");
-    if (json && isMkError(e)) {
+    // A command that already printed its result (e.g. a gate decision) keeps stdout to itself.
+    if (json && isMkError(e) && !stdoutUsed()) {
       process.stdout.write(
         JSON.stringify({ error: { code: e.code, message: e.message, hint: e.hint, problems: e.problems, details: e.details } }, null, 2) + "\n",
       );

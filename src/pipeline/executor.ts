@@ -18,12 +18,14 @@ import { patchStage } from "./stages/patch.js";
 import { buildStage } from "./stages/build.js";
 import { packageStage, tagImages, type PackagedImage } from "./stages/package.js";
 import { MAILKNIGHT_VERSION } from "./version.js";
+import { sbomStage } from "../sbom/stage.js";
 
 export const STAGES: Record<PipelineStage, StageDefinition> = {
   fetch: fetchStage,
   patch: patchStage,
   build: buildStage,
   package: packageStage,
+  sbom: sbomStage,
 };
 
 export interface StageOutcome {
@@ -34,6 +36,8 @@ export interface StageOutcome {
 
 export interface ImageSummary extends PackagedImage {
   tags: string[];
+  /** Components in the variant's SBOM, once the sbom stage has run. */
+  components?: number;
 }
 
 export interface RunResult {
@@ -123,7 +127,8 @@ export async function runPipeline(ws: Workspace, projectName: string, version: s
   return await withLock(join(ctx.workDir, ".lock"), ctx.ref, async () => {
     const outcomes: StageOutcome[] = [];
     for (const name of STAGE_ORDER) outcomes.push(await executeStage(ctx, STAGES[name]));
-    const images = await releaseImages(ctx, ctx.records.package!);
+    const counts = (ctx.records.sbom?.outputs.componentCounts ?? {}) as Record<string, number>;
+    const images = (await releaseImages(ctx, ctx.records.package!)).map((img) => ({ ...img, components: counts[img.variant] }));
     return { project: ctx.project, version: ctx.version, outcomes, images, hermetic: ctx.records.build!.hermetic, durationMs: Date.now() - started };
   });
 }
