@@ -15,7 +15,7 @@ import { link, open, readFile, readdir, realpath, rename, rm, stat } from "node:
 import { join, relative, isAbsolute, resolve as resolvePath } from "node:path";
 import { MkError } from "../errors.js";
 import { sha256Digest, type Digest } from "../util/digest.js";
-import { ensureDir, stableJson, writeJsonAtomic } from "../util/fs.js";
+import { ensureDir, stableJson, writeJsonAtomic, writeNewFile } from "../util/fs.js";
 import { withFileLock } from "./lock.js";
 import {
   Annotation,
@@ -206,16 +206,7 @@ export class OciLayout {
     const descriptor: Descriptor = { mediaType, digest, size: data.byteLength };
     if (await this.hasBlob(digest)) return descriptor;
     const tmp = await this.tempPath();
-    const fh = await open(tmp, "wx", 0o644);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } catch (e) {
-      await fh.close();
-      await rm(tmp, { force: true });
-      throw e;
-    }
-    await fh.close();
+    await writeNewFile(tmp, (fh) => fh.writeFile(data));
     return await this.putBlobFile(tmp, mediaType, digest, data.byteLength);
   }
 

@@ -1,6 +1,6 @@
 /** File-system helpers. Every write that other code relies on goes through temp file + rename. */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, rm, stat, lstat } from "node:fs/promises";
+import { mkdir, open, rename, rm, stat, lstat, type FileHandle } from "node:fs/promises";
 import { dirname, basename, join } from "node:path";
 
 export async function pathExists(path: string): Promise<boolean> {
@@ -29,20 +29,28 @@ export function tempSibling(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
 }
 
+/**
+ * Creates `path` (which must not exist yet), fills it through `fill` and syncs it; on any failure
+ * the partial file is removed. The first half of every temp-file-then-rename write.
+ */
+export async function writeNewFile(path: string, fill: (fh: FileHandle) => Promise<void>, mode = 0o644): Promise<void> {
+  const fh = await open(path, "wx", mode);
+  try {
+    await fill(fh);
+    await fh.sync();
+  } catch (e) {
+    await fh.close();
+    await rm(path, { force: true });
+    throw e;
+  }
+  await fh.close();
+}
+
 /** Writes data to `path` atomically: readers see the old file or the new one, never a partial one. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
   await ensureDir(dirname(path));
   const tmp = tempSibling(path);
-  const fh = await open(tmp, "w", mode);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } catch (e) {
-    await fh.close();
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  await fh.close();
+  await writeNewFile(tmp, (fh) => fh.writeFile(data), mode);
   try {
     await rename(tmp, path);
   } catch (e) {

@@ -6,18 +6,9 @@
 import { open } from "node:fs/promises";
 import { MkError, type Problem } from "../errors.js";
 
-export type PathSegment = string | number;
+import { formatPath, type PathSegment } from "../util/json-path.js";
 
-/** `affected[0].package.name`; keys that are not identifiers are quoted: `x["a b"]`. */
-export function formatPath(path: readonly PathSegment[]): string {
-  let out = "";
-  for (const seg of path) {
-    if (typeof seg === "number") out += `[${seg}]`;
-    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(seg)) out += out ? `.${seg}` : seg;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out || "(top level)";
-}
+export { formatPath, type PathSegment };
 
 /** A value rendered short enough for an error line; never the whole of a large input. */
 export function shortValue(value: unknown): string {

@@ -6,18 +6,7 @@ import { readFile } from "node:fs/promises";
 import { LineCounter, parseDocument, isMap, isNode, type Document, type Node } from "yaml";
 import type { z } from "zod";
 import { MkError, type Problem } from "../errors.js";
-
-export type PathSegment = string | number;
-
-export function formatPath(path: readonly PathSegment[]): string {
-  let out = "";
-  for (const seg of path) {
-    if (typeof seg === "number") out += `[${seg}]`;
-    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(seg)) out += out ? `.${seg}` : seg;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out || "(top level)";
-}
+import { formatPath, type PathSegment } from "../util/json-path.js";
 
 function shortValue(value: unknown): string {
   const text = JSON.stringify(value);

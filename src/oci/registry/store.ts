@@ -7,7 +7,8 @@
  */
 import { createReadStream } from "node:fs";
 import { createHash } from "node:crypto";
-import { open, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
+import { writeNewFile } from "../../util/fs.js";
 import { MkError } from "../../errors.js";
 import { OciLayout } from "../layout.js";
 import type { Descriptor } from "../spec.js";
@@ -103,17 +104,10 @@ export class LayoutStore implements ImageStore {
     if (await this.layout.hasBlob(desc.digest)) return "exists";
     // Stream straight into a temp file when the source can stream, instead of buffering a layer.
     const tmp = await this.layout.tempPath("pull");
-    const fh = await open(tmp, "wx", 0o644);
-    try {
+    await writeNewFile(tmp, async (fh) => {
       if (from) await from.readBlob(desc, async (c) => void (await fh.write(c)));
       else await fh.write(await data());
-      await fh.sync();
-    } catch (e) {
-      await fh.close();
-      await rm(tmp, { force: true });
-      throw e;
-    }
-    await fh.close();
+    });
     if (!from) {
       // data() was not verified on the way in; check it before it gets its final name.
       const actual = await sha256File(tmp);
