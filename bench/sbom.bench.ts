@@ -35,8 +35,9 @@ interface ChildResult {
 /** In the child: one SBOM, then the numbers on stdout. */
 async function child(target: string, out: string): Promise<void> {
   const started = performance.now();
-  const source = await openTarget(target);
-  const doc = await generateSbom(source, { created: new Date(0) });
+  const opened = await openTarget(target);
+  const doc = await generateSbom(opened.source, { created: new Date(0) });
+  await opened.close();
   await writeSbom(out, doc, "cyclonedx-json");
   const workMs = performance.now() - started;
   process.stdout.write(JSON.stringify({ workMs, maxRssBytes: process.resourceUsage().maxRSS * 1024, components: doc.components.length }) + "\n");

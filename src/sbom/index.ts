@@ -10,7 +10,7 @@ export type { CollectedFile, FileSource, FileView, FileWant, SourceInfo } from "
 export { RootfsSource } from "./source/rootfs.js";
 export { OciImageSource } from "./source/oci.js";
 export { catalogerVersions, generateSbom, type GenerateOptions } from "./generate.js";
-export { openTarget, parseTarget, type Target } from "./target.js";
+export { openTarget, parseTarget, type OpenedTarget, type Target } from "./target.js";
 export { SBOM_FORMATS, creationTime, parseFormat, renderSbom, writeSbom, type SbomFormat } from "./render.js";
 export { toCycloneDx } from "./writers/cyclonedx.js";
 export { toSpdx } from "./writers/spdx.js";

@@ -54,10 +54,11 @@ export class OciImageSource implements FileSource {
   }
 
   /** Opens `ref` (tag or manifest digest) in the layout at `layoutDir`. */
-  static async open(layoutDir: string, ref: string): Promise<OciImageSource> {
+  /** `name` is what the SBOM calls the subject (default `oci:<dir>:<ref>`), e.g. the registry reference it was pulled from. */
+  static async open(layoutDir: string, ref: string, name?: string): Promise<OciImageSource> {
     const layout = await OciLayout.open(layoutDir);
     const image = await readImage(layout, ref);
-    return new OciImageSource(layout, image, `oci:${layout.dir}:${ref}`, ref);
+    return new OciImageSource(layout, image, name ?? `oci:${layout.dir}:${ref}`, ref);
   }
 
   get architecture(): string | undefined {
