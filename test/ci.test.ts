@@ -13,6 +13,9 @@ import { parse } from "yaml";
 import { collectInput, planChildPipeline, planCiFiles, writeCiFiles, type CiInput } from "../src/ci/index.js";
 import { gitlabCiValidator, type CiValidator } from "../src/ci/testing/gitlab-schema.js";
 import { STAGE_ORDER } from "../src/pipeline/index.js";
+
+/** The build stages every version of the pipeline has had; later stages are added on top in tests. */
+const CORE = ["fetch", "patch", "build", "package"] as const;
 import { openWorkspace } from "../src/workspace/index.js";
 
 const repo = new URL("..", import.meta.url).pathname;
@@ -92,24 +95,24 @@ test("the template has one hidden job per stage in STAGE_ORDER, release only whe
 });
 
 test("stages added to STAGE_ORDER get their hidden job and their report: sbom → cyclonedx", async () => {
-  const input = await inputOf(twoProjects, { stages: [...STAGE_ORDER, "sbom", "scan"] });
+  const input = await inputOf(twoProjects, { stages: [...CORE, "sbom", "scan"] });
   const tpl = assertValid("template with sbom", planCiFiles(input)[".mailknight.yml"]!) as Record<string, { script: string[]; artifacts: { reports?: Record<string, unknown> } }>;
   assert.deepEqual(tpl[".mk-sbom"]!.script, ['$MK_CLI stage sbom "$MK_PROJECT@$MK_VERSION"']);
   assert.deepEqual(tpl[".mk-sbom"]!.artifacts.reports, { cyclonedx: ["$MK_WORK/$MK_PROJECT/$MK_VERSION/sbom/*.cdx.json"] });
   assert.deepEqual(tpl[".mk-scan"]!.script, ['$MK_CLI stage scan "$MK_PROJECT@$MK_VERSION"']);
   const child = assertValid("child with sbom", planChildPipeline(input, "greeter")) as Record<string, { needs?: { job: string }[] }>;
-  assert.deepEqual(child["greeter@v1.1.0:scan"]!.needs!.map((n) => n.job), [...STAGE_ORDER, "sbom"].map((s) => `greeter@v1.1.0:${s}`));
+  assert.deepEqual(child["greeter@v1.1.0:scan"]!.needs!.map((n) => n.job), [...CORE, "sbom"].map((s) => `greeter@v1.1.0:${s}`));
 });
 
 test("signing: .mk-sign is keyless through id_tokens; a sign job is planned once the gate is a stage, and the release needs it", async () => {
   const commands = [...COMMANDS, "sign", "attest"];
-  const before = await inputOf(twoProjects, { registry: "registry.example.com/team" }, commands);
+  const before = { ...(await inputOf(twoProjects, { registry: "registry.example.com/team" }, commands)), stages: [...CORE, "sbom", "scan"] };
   const tpl = assertValid("template with sign", planCiFiles(before)[".mailknight.yml"]!) as Record<string, { id_tokens?: unknown; script: string[] }>;
   assert.deepEqual(tpl[".mk-sign"]!.id_tokens, { SIGSTORE_ID_TOKEN: { aud: "sigstore" } });
   assert.deepEqual(tpl[".mk-sign"]!.script, ['$MK_CLI sign "$MK_PROJECT@$MK_VERSION"', '$MK_CLI attest "$MK_PROJECT@$MK_VERSION"']);
   assert.equal("greeter@v1.1.0:sign" in (parse(planChildPipeline(before, "greeter")) as object), false, "sign refuses without a gate record: no job before the gate stage exists");
 
-  const gated = { ...before, stages: [...STAGE_ORDER, "sbom", "scan", "gate"] };
+  const gated = { ...before, stages: [...CORE, "sbom", "scan", "gate"] };
   const child = assertValid("child with sign", planChildPipeline(gated, "greeter")) as Record<string, { needs: { job: string }[]; rules?: unknown }>;
   assert.deepEqual(child["greeter@v1.1.0:sign"]!.needs.map((n) => n.job), gated.stages.map((s) => `greeter@v1.1.0:${s}`));
   assert.deepEqual(child["greeter@v1.1.0:sign"]!.rules, [{ if: "$CI_COMMIT_TAG" }]);
@@ -328,7 +331,9 @@ test("the CLI generates jobs from the commands that exist in this build, and a c
   const r = mk(["-C", ws, "ci", "generate", "--child", "hello"]);
   assert.equal(r.code, 0, r.stderr);
   const child = assertValid("child hello", await readFile(join(ws, ".mailknight/ci/hello.yml"), "utf8"));
-  assert.deepEqual(Object.keys(child).filter((k) => k !== "include"), [...STAGE_ORDER.map((s) => `hello@v1.1.0:${s}`), ...STAGE_ORDER.map((s) => `hello@v1.0.0:${s}`)], "no registry in mailknight.yaml: no release job");
+  // With a gate stage in this build, each version also gets its sign job; no registry: no release job.
+  const perVersion = (v: string) => [...STAGE_ORDER.map((s) => `hello@${v}:${s}`), ...((STAGE_ORDER as readonly string[]).includes("gate") ? [`hello@${v}:sign`] : [])];
+  assert.deepEqual(Object.keys(child).filter((k) => k !== "include"), [...perVersion("v1.1.0"), ...perVersion("v1.0.0")], "no registry in mailknight.yaml: no release job");
   const tpl = parse(await readFile(join(ws, ".mailknight.yml"), "utf8")) as Record<string, unknown>;
   const root = parse(await readFile(join(ws, ".gitlab-ci.yml"), "utf8")) as Record<string, unknown>;
   const help = mk(["--help"]).stdout;

@@ -45,7 +45,7 @@ function runJson(ws: string, extra: string[] = []) {
   assert.equal(r.code, 0, `run failed:\n${r.stderr}\n${r.stdout}`);
   return JSON.parse(r.stdout) as {
     layout: string;
-    results: { stages: { stage: string; status: string }[]; images: { variant: string; digest: string; tags: string[]; components?: number }[]; durationMs: number; hermetic: boolean }[];
+    results: { stages: { stage: string; status: string }[]; images: { variant: string; digest: string; tags: string[]; components?: number }[]; durationMs: number; hermetic: boolean; gate: { verdict: string } }[];
   };
 }
 
@@ -64,6 +64,7 @@ test("the example builds reproducibly, caches, and every variant is readable by 
   assert.deepEqual(digests(first), digests(second), "two fresh work directories must give the same manifest digests");
   assert.deepEqual(first.results[0]!.images.map((i) => i.variant), ["distroless", "standard", "dev"]);
   assert.equal(first.results[0]!.hermetic, true, "the build should have run in the bubblewrap sandbox");
+  assert.equal(first.results[0]!.gate.verdict, "pass");
   for (const img of first.results[0]!.images) assert.ok((img.components ?? 0) >= 1, `${img.variant}: the SBOM should list at least the project itself`);
 
   const layout = first.layout;
@@ -101,7 +102,7 @@ test("the example builds reproducibly, caches, and every variant is readable by 
 
   // Nothing changed: every stage is skipped (how fast: `npm run bench:cache`).
   const again = runJson(ws1);
-  assert.deepEqual(again.results[0]!.stages.map((s) => s.status), ["skipped", "skipped", "skipped", "skipped", "skipped"]);
+  assert.deepEqual(again.results[0]!.stages.map((s) => s.status), ["skipped", "skipped", "skipped", "skipped", "skipped", "skipped", "skipped"]);
   assert.deepEqual(digests(again), digests(first));
 
   // Only a patch changes: patch and everything after it run again, fetch does not.
@@ -109,8 +110,30 @@ test("the example builds reproducibly, caches, and every variant is readable by 
   const patch = await readFile(patchFile, "utf8");
   await writeFile(patchFile, patch.replace("name too long", "name is too long"));
   const changed = runJson(ws1);
-  assert.deepEqual(changed.results[0]!.stages.map((s) => `${s.stage}:${s.status}`), ["fetch:skipped", "patch:ran", "build:ran", "package:ran", "sbom:ran"]);
+  assert.deepEqual(changed.results[0]!.stages.map((s) => `${s.stage}:${s.status}`), ["fetch:skipped", "patch:ran", "build:ran", "package:ran", "sbom:ran", "scan:ran", "gate:ran"]);
   assert.notDeepEqual(digests(changed), digests(first));
+
+  // Without vulnerability data and without gate.allowMissingData the gate fails closed: exit 1,
+  // the images exist, the decision says why, and only the gate ran again.
+  const configFile = join(ws1, "mailknight.yaml");
+  await writeFile(configFile, (await readFile(configFile, "utf8")).replace("allowMissingData: true", "allowMissingData: false"));
+  const gated = mk(["-C", ws1, "--json", "run", "greeter", "--release-date", "20260101"]);
+  assert.equal(gated.code, 1, gated.stderr);
+  assert.match(gated.stderr, /E_GATE_FAILED/);
+  const gatedOut = JSON.parse(gated.stdout) as { results: { gate: { verdict: string; reasons: string[] }; stages: { stage: string; status: string }[] }[] };
+  assert.equal(gatedOut.results[0]!.gate.verdict, "fail");
+  assert.match(gatedOut.results[0]!.gate.reasons.join("\n"), /no vulnerability data/);
+  assert.deepEqual(gatedOut.results[0]!.stages.filter((s) => s.status === "ran").map((s) => s.stage), ["gate"]);
+  // ...and nothing proceeds to signing or publishing (the registry below is never contacted).
+  await writeFile(configFile, (await readFile(configFile, "utf8")) + "registry:\n  host: 127.0.0.1:1\n");
+  const keyPrefix = join(ws1, "..", "signing");
+  const keyEnv = { MK_KEY_PASSWORD: "example-passphrase" };
+  assert.equal(mk(["-C", ws1, "key", "generate", "--output-prefix", keyPrefix], keyEnv).code, 0);
+  for (const cmd of [["sign", "greeter", "--key", `${keyPrefix}.key`], ["publish", "greeter"]]) {
+    const refused = mk(["-C", ws1, ...cmd], keyEnv);
+    assert.equal(refused.code, 1, `${cmd.join(" ")}: ${refused.stderr}`);
+    assert.match(refused.stderr, /E_GATE_FAILED/, cmd.join(" "));
+  }
 });
 
 test("a conflicting patch names the patch and the files; a broken recipe exits 2 listing every problem", async () => {

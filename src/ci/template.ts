@@ -49,6 +49,17 @@ function stageJobTemplate(stage: string): CiDocument {
     // sbom writes <variant>.cdx.json per image (src/sbom/stage.ts): GitLab lists them as dependencies.
     job.artifacts = { paths: [`${STAGE_DIR}/sbom/`], reports: { cyclonedx: [`${STAGE_DIR}/sbom/*.cdx.json`] }, expire_in: "1 week" };
   }
+  if (stage === "gate") {
+    // gate writes <variant>.gl-container-scanning-report.json and <variant>.gate-junit.xml
+    // (src/policy/stage.ts): merge requests show the findings and the blocking ones as failed tests.
+    // `when: always` keeps the reports of a failed gate, which is when they matter most.
+    job.artifacts = {
+      when: "always",
+      paths: [`${STAGE_DIR}/gate/`],
+      reports: { container_scanning: [`${STAGE_DIR}/gate/*.gl-container-scanning-report.json`], junit: [`${STAGE_DIR}/gate/*.gate-junit.xml`] },
+      expire_in: "1 week",
+    };
+  }
   return job;
 }
 

@@ -5,7 +5,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { resolve } from "node:path";
 import { ExitCode, MkError, formatError, isMkError } from "../errors.js";
-import { runPipeline, runStage, STAGE_ORDER, type PipelineEvent, type RunResult } from "../pipeline/index.js";
+import { gateVerdict, runPipeline, runStage, STAGE_ORDER, type PipelineEvent, type RunResult } from "../pipeline/index.js";
 import { MAILKNIGHT_VERSION } from "../pipeline/version.js";
 import {
   findWorkspaceRoot,
@@ -213,8 +213,9 @@ export function buildProgram(): Command {
           results.push(await runPipeline(ws, p, version, options, emit));
         }
       });
+      const failedGates = results.filter((r) => r.gate.verdict === "fail");
       if (globals(cmd).json) {
-        return printJson({
+        printJson({
           layout: ws.layoutDir,
           results: results.map((r) => ({
             project: r.project,
@@ -223,13 +224,20 @@ export function buildProgram(): Command {
             durationMs: r.durationMs,
             stages: r.outcomes.map((s) => ({ stage: s.stage, status: s.status, inputDigest: s.record.inputDigest, outputDigest: s.record.outputDigest, durationMs: s.record.durationMs })),
             images: r.images,
+            gate: r.gate,
           })),
         });
-      }
-      if (!globals(cmd).quiet) {
+      } else if (!globals(cmd).quiet) {
         console.log("");
         console.log(table(["PROJECT", "VERSION", "VARIANT", "DIGEST", "SIZE", "COMPONENTS", "TAG", "TIME"], summaryRows(results)));
+        for (const r of results) console.log(`gate ${r.project}@${r.version}: ${r.gate.verdict}${r.gate.reasons.length ? ` (${r.gate.reasons.join("; ")})` : ""}`);
         console.log(`\nimages in oci:${ws.layoutDir}`);
+      }
+      if (failedGates.length > 0) {
+        throw new MkError("E_GATE_FAILED", `release gate failed for ${failedGates.map((r) => `${r.project}@${r.version}`).join(", ")}: nothing may be signed or published`, {
+          hint: "see .mailknight/work/<project>/<version>/gate/*.decision.json; fix or VEX the findings (mailknight vex add), or import vulnerability data (mailknight db import)",
+          details: { reasons: failedGates.flatMap((r) => r.gate.reasons) },
+        });
       }
     });
 
@@ -246,8 +254,14 @@ export function buildProgram(): Command {
       const { project: p, version } = parseProjectRef(ref);
       const options = { variants: parseVariants(o.variant), releaseDate: checkReleaseDate(o.releaseDate), force: o.force };
       const outcome = await withRenderer(cmd, (emit) => runStage(ws, stage, p, version, options, emit));
-      if (globals(cmd).json) return printJson(outcome);
-      if (!globals(cmd).quiet && outcome.images.length) console.log(table(["VARIANT", "DIGEST", "SIZE", "TAG"], outcome.images.map((i) => [i.variant, i.digest, formatBytes(i.size), i.tags[0] ?? ""])));
+      if (globals(cmd).json) printJson(outcome);
+      else if (!globals(cmd).quiet && outcome.images.length) console.log(table(["VARIANT", "DIGEST", "SIZE", "TAG"], outcome.images.map((i) => [i.variant, i.digest, formatBytes(i.size), i.tags[0] ?? ""])));
+      // The gate job of a CI pipeline must fail when the gate does.
+      if (outcome.stage === "gate" && gateVerdict(outcome.record).verdict === "fail") {
+        throw new MkError("E_GATE_FAILED", `release gate failed for ${ref}: ${gateVerdict(outcome.record).reasons.join("; ")}`, {
+          hint: "see the decision files in .mailknight/work/<project>/<version>/gate/",
+        });
+      }
     });
 
   const image = program.command("image").description("work with OCI images on disk");

@@ -19,6 +19,8 @@ import { buildStage } from "./stages/build.js";
 import { packageStage, tagImages, type PackagedImage } from "./stages/package.js";
 import { MAILKNIGHT_VERSION } from "./version.js";
 import { sbomStage } from "../sbom/stage.js";
+import { scanStage } from "../vuln/stage.js";
+import { gateStage } from "../policy/stage.js";
 
 export const STAGES: Record<PipelineStage, StageDefinition> = {
   fetch: fetchStage,
@@ -26,6 +28,8 @@ export const STAGES: Record<PipelineStage, StageDefinition> = {
   build: buildStage,
   package: packageStage,
   sbom: sbomStage,
+  scan: scanStage,
+  gate: gateStage,
 };
 
 export interface StageOutcome {
@@ -46,7 +50,17 @@ export interface RunResult {
   outcomes: StageOutcome[];
   images: ImageSummary[];
   hermetic: boolean;
+  /** The gate stage's verdict; "fail" means nothing may be signed or published. */
+  gate: { verdict: "pass" | "fail"; reasons: string[] };
   durationMs: number;
+}
+
+export function gateVerdict(record: StageRecord): RunResult["gate"] {
+  const gates = (record.outputs.gates ?? []) as { variant: string; reason?: string }[];
+  return {
+    verdict: record.outputs.verdict === "pass" ? "pass" : "fail",
+    reasons: gates.filter((g) => g.reason).map((g) => `${g.variant}: ${g.reason}`),
+  };
 }
 
 /** After package ran or was skipped: point the release tags at its images. */
@@ -129,7 +143,7 @@ export async function runPipeline(ws: Workspace, projectName: string, version: s
     for (const name of STAGE_ORDER) outcomes.push(await executeStage(ctx, STAGES[name]));
     const counts = (ctx.records.sbom?.outputs.componentCounts ?? {}) as Record<string, number>;
     const images = (await releaseImages(ctx, ctx.records.package!)).map((img) => ({ ...img, components: counts[img.variant] }));
-    return { project: ctx.project, version: ctx.version, outcomes, images, hermetic: ctx.records.build!.hermetic, durationMs: Date.now() - started };
+    return { project: ctx.project, version: ctx.version, outcomes, images, hermetic: ctx.records.build!.hermetic, gate: gateVerdict(ctx.records.gate!), durationMs: Date.now() - started };
   });
 }
 

@@ -13,7 +13,7 @@ export const STAGE_RECORD_TYPE = "https://mailknight.dev/stage-record/v1";
 
 /** Every stage there is; STAGE_ORDER lists the ones the local executor runs today. */
 export type StageName = "fetch" | "patch" | "build" | "package" | "sbom" | "scan" | "gate";
-export const STAGE_ORDER = ["fetch", "patch", "build", "package", "sbom"] as const satisfies readonly StageName[];
+export const STAGE_ORDER = ["fetch", "patch", "build", "package", "sbom", "scan", "gate"] as const satisfies readonly StageName[];
 /** A stage the executor runs. */
 export type PipelineStage = (typeof STAGE_ORDER)[number];
 

@@ -86,6 +86,18 @@ export async function publish(ws: Workspace, opts: PublishOptions): Promise<Publ
   const version = selectSource(recipe, opts.version).version;
   const ref = `${opts.project}@${version}`;
   const record = await requireRecord(join(ws.workDir, opts.project, version, "package"), "package", ref);
+  // Nothing leaves the factory without a passed gate (unmitigated HIGH/CRITICAL findings stop here).
+  const gate = await requireRecord(join(ws.workDir, opts.project, version, "gate"), "gate", ref);
+  if (gate.outputs.verdict !== "pass") {
+    throw new MkError("E_GATE_FAILED", `the release gate of ${ref} did not pass; refusing to publish`, {
+      hint: "see .mailknight/work/<project>/<version>/gate/*.decision.json; fix or VEX the blocking findings and run again",
+    });
+  }
+  if (gate.inputs.images !== record.outputDigest) {
+    throw new MkError("E_GATE_FAILED", `the gate record of ${ref} is for other images than the packaged ones; refusing to publish`, {
+      hint: `run \`mailknight run ${ref}\` (or \`mailknight stage gate ${ref}\`) so the gate decides on these images`,
+    });
+  }
   const images = record.outputs.images as PackagedImage[];
   const layout = await OciLayout.open(ws.layoutDir);
   const index = (await layout.readIndex()).manifests;

@@ -226,8 +226,12 @@ export const workspaceConfigSchema = z.strictObject({
         .describe("A not_affected statement suppresses only when it carries a justification label (not just an impact statement)"),
       maxDataAgeDays: z.number().int().min(1).optional().describe("Vulnerability data older than this many days is a problem"),
       dataAgeAction: z.enum(["fail", "warn"]).default("fail").describe("What stale (or undated) vulnerability data does: fail the gate or warn"),
+      allowMissingData: z
+        .boolean()
+        .default(false)
+        .describe("Let the pipeline's gate pass when no vulnerability data was imported at all (the scan then matched against nothing)"),
     })
-    .default({ failOn: ["CRITICAL", "HIGH"], unknownSeverityAs: "HIGH", failOnUnreviewed: false, requireJustification: true, dataAgeAction: "fail" })
+    .default({ failOn: ["CRITICAL", "HIGH"], unknownSeverityAs: "HIGH", failOnUnreviewed: false, requireJustification: true, dataAgeAction: "fail", allowMissingData: false })
     .describe("Release gate policy: which findings block a release"),
 });
 
