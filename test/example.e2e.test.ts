@@ -100,6 +100,11 @@ test("the example builds reproducibly, caches, and every variant is readable by 
     await rm(bundle, { recursive: true, force: true });
   }
 
+  // `mailknight gate <p>@<v>` alone decides on the scan stage's findings.
+  const gate = mk(["-C", ws1, "gate", "greeter@v1.1.0"]);
+  assert.equal(gate.code, 0, gate.stderr);
+  assert.match(gate.stdout, /gate PASSED for greeter@v1\.1\.0/);
+
   // Nothing changed: every stage is skipped (how fast: `npm run bench:cache`).
   const again = runJson(ws1);
   assert.deepEqual(again.results[0]!.stages.map((s) => s.status), ["skipped", "skipped", "skipped", "skipped", "skipped", "skipped", "skipped"]);

@@ -15,6 +15,7 @@ import { normalizePurl } from "../vex/purl.js";
 import { importReport, mergeFindings, scanSbom, vulnDbDir, type Finding } from "../vuln/index.js";
 import { findWorkspaceRoot, openWorkspace, parseProjectRef } from "../workspace/index.js";
 import { decide } from "./decide.js";
+import { scanStageFindings } from "./scan-input.js";
 import { readFindingsFile } from "./findings-input.js";
 import { defaultGatePolicy, type GatePolicy } from "./policy.js";
 import { REPORT_FORMATS, REPORTERS, type ReportFormat } from "./reporters/index.js";
@@ -129,7 +130,13 @@ export function registerGateCommands(program: Command, deps: GateCliDeps = {}): 
         if (r.dataAge.ageDays !== undefined) dataAgeDays = Math.max(dataAgeDays ?? 0, r.dataAge.ageDays);
       }
       if (o.findings.length + o.trivy.length + o.grype.length === 0 && !o.sbom) {
-        throw new MkError("E_USAGE", "no findings to gate on", { hint: "give --findings <file> (from `mailknight scan -o`), --trivy/--grype <report>, or --sbom <file>" });
+        if (!parsedRef || !root) {
+          throw new MkError("E_USAGE", "no findings to gate on", { hint: "give <project>@<version> after `mailknight run`, or --findings <file> (from `mailknight scan -o`), --trivy/--grype <report>, or --sbom <file>" });
+        }
+        // A project ref alone: the findings of the pipeline's scan stage, every variant.
+        const scan = await scanStageFindings(root, parsedRef.project, parsedRef.version);
+        found.push(...scan.findings);
+        dataAgeDays = scan.dataAgeDays;
       }
       if (o.dataAgeDays !== undefined) {
         dataAgeDays = Number(o.dataAgeDays);
