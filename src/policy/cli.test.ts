@@ -111,7 +111,10 @@ test("the gate reads its policy from mailknight.yaml and its findings from scan 
 });
 
 test("usage errors: no findings, malformed findings with JSON paths, bad --image, bad --report", async () => {
-  assert.equal(code(await cli("gate", "debian")), "E_USAGE");
+  assert.equal(code(await cli("gate")), "E_USAGE");
+  // A project ref alone gates on the scan stage's findings; before `run` there are none to read.
+  const noScan = await cli("gate", "debian");
+  assert.equal(code(noScan), "E_NOT_FOUND");
   const bad = join(root, "bad-findings.json");
   await writeFile(bad, JSON.stringify([{ id: "CVE-1", aliases: [], severity: "SEVERE", cvss: [], fixedVersions: [], package: { ecosystem: "npm", name: "x" }, source: { kind: "trivy" } }]));
   const r = await cli("gate", "--findings", bad);
