@@ -21,16 +21,7 @@ import {
 import { validateWorkspace } from "../workspace/validate.js";
 import { addProject, pinProject } from "../workspace/project-edit.js";
 import { imageFromRootfsCommand } from "./image-command.js";
-import { registerSbomCommands } from "../sbom/cli.js";
 import { chooseMode, createRenderer, formatBytes, formatDuration, table } from "./render.js";
-import { registerVulnCommands } from "../vuln/cli.js";
-import { registerVexCommands } from "../vex/cli.js";
-import { registerGateCommands } from "../policy/cli.js";
-import { registerPatchCommands, registerUpstreamCommands } from "../upstream/cli.js";
-import { registerReleaseCommands } from "../release/cli.js";
-import { registerPinCommands } from "../pin/cli.js";
-import { registerSignCommands } from "../sign/index.js";
-import { registerCiCommands } from "../ci/cli.js";
 
 interface GlobalOptions {
   workspace?: string;
@@ -88,7 +79,58 @@ function summaryRows(results: RunResult[]): string[][] {
   return rows;
 }
 
-export function buildProgram(): Command {
+type Registrar = (program: Command) => void;
+
+/**
+ * Command groups beyond the core ones above. Each loads its capability (sigstore, octokit, the
+ * CycloneDX library, ...), which together cost over a second of start-up, so only the group of
+ * the command being run is loaded. Help, `ci` (which lists every command) and anything unknown
+ * load them all, in this order.
+ */
+const COMMAND_GROUPS: { commands: string[]; load: () => Promise<Registrar[]> }[] = [
+  { commands: ["db", "scan"], load: async () => [(await import("../vuln/cli.js")).registerVulnCommands] },
+  { commands: ["vex"], load: async () => [(await import("../vex/cli.js")).registerVexCommands] },
+  { commands: ["gate"], load: async () => [(await import("../policy/cli.js")).registerGateCommands] },
+  { commands: ["sbom"], load: async () => [(await import("../sbom/cli.js")).registerSbomCommands] },
+  { commands: ["copy", "publish", "index"], load: async () => [(await import("../release/cli.js")).registerReleaseCommands] },
+  { commands: ["pin"], load: async () => [(await import("../pin/cli.js")).registerPinCommands] },
+  {
+    commands: ["key", "sign", "attest", "verify", "sign-blob", "policy", "evidence"],
+    load: async () => [(await import("../sign/index.js")).registerSignCommands],
+  },
+  {
+    commands: ["sync", "status", "serve", "patch"],
+    load: async () => {
+      const m = await import("../upstream/cli.js");
+      return [m.registerUpstreamCommands, m.registerPatchCommands];
+    },
+  },
+  { commands: ["ci"], load: async () => [(await import("../ci/cli.js")).registerCiCommands] },
+];
+
+const CORE_COMMANDS = ["init", "schemas", "validate", "project", "run", "stage", "image"];
+
+/** The command word of argv, skipping global options (and the value of -C/--workspace). */
+function commandWord(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "-C" || a === "--workspace") i++;
+    else if (!a.startsWith("-")) return a;
+  }
+  return undefined;
+}
+
+/** The registrars the command line needs: none for core commands, one group, or all. */
+export async function commandGroupsFor(argv: string[]): Promise<Registrar[]> {
+  const word = commandWord(argv);
+  if (word && CORE_COMMANDS.includes(word)) return [];
+  if (!word && (argv.includes("--version") || argv.includes("-V"))) return [];
+  const group = COMMAND_GROUPS.find((g) => word !== undefined && g.commands.includes(word) && word !== "ci");
+  const chosen = group ? [group] : COMMAND_GROUPS;
+  return (await Promise.all(chosen.map((g) => g.load()))).flat();
+}
+
+export function buildProgram(groups: Registrar[] = []): Command {
   const program = new Command("mailknight")
     .description("Hardened, reproducible, signed OCI images from upstream releases")
     .version(MAILKNIGHT_VERSION)
@@ -281,16 +323,7 @@ export function buildProgram(): Command {
       console.log(`${r.tag} -> ${r.digest} in ${r.layout}`);
     });
 
-  registerVulnCommands(program);
-  registerVexCommands(program);
-  registerGateCommands(program);
-  registerSbomCommands(program);
-  registerReleaseCommands(program);
-  registerPinCommands(program);
-  registerSignCommands(program);
-  registerUpstreamCommands(program);
-  registerPatchCommands(program);
-  registerCiCommands(program);
+  for (const register of groups) register(program);
   return program;
 }
 
@@ -306,7 +339,7 @@ function watchStdout(): () => boolean {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(await commandGroupsFor(argv));
   const stdoutUsed = watchStdout();
   try {
     await program.parseAsync(argv, { from: "user" });

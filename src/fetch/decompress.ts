@@ -60,15 +60,16 @@ export async function openTarStream(path: string, label: string): Promise<TarStr
 
 async function spawnDecoder(path: string, label: string, compression: "xz" | "bzip2" | "zstd"): Promise<TarStream> {
   const tool = TOOLS[compression];
-  // The file goes in on stdin, so no path is ever parsed as an option by the tool.
-  const input = await open(path, "r");
-  let child: ChildProcess;
-  try {
-    child = spawn(tool.cmd, ["-dc"], { stdio: [input.fd, "pipe", "pipe"] });
-  } catch (e) {
-    await input.close();
-    throw e;
-  }
+  // The file goes in on stdin, so no path is ever parsed as an option by the tool. It is fed
+  // from a read stream rather than by handing the child our descriptor, so the child's input
+  // never depends on when we close our copy.
+  const child: ChildProcess = spawn(tool.cmd, ["-dc"], { stdio: ["pipe", "pipe", "pipe"] });
+  const input = createReadStream(path);
+  // A decoder that stops early (damaged input) closes its stdin: EPIPE here is expected, and the
+  // exit code below reports the real problem.
+  child.stdin?.on("error", () => {});
+  input.on("error", () => child.kill("SIGKILL"));
+  if (child.stdin) input.pipe(child.stdin);
   // Listeners first: a missing tool is reported as an 'error' event on the next tick.
   const stderr: Buffer[] = [];
   child.stderr?.on("data", (c: Buffer) => stderr.push(c));
@@ -94,8 +95,6 @@ async function spawnDecoder(path: string, label: string, compression: "xz" | "bz
   });
   // Keep an unobserved rejection from crashing the process; callers await finished().
   exited.catch(() => {});
-  // The child has its own copy of the descriptor once spawn returned.
-  await input.close();
   const stream = child.stdout as Readable;
   return {
     stream,
@@ -103,6 +102,7 @@ async function spawnDecoder(path: string, label: string, compression: "xz" | "bz
     finished: () => exited,
     destroy: () => {
       stoppedByUs = true;
+      input.destroy();
       stream.destroy();
       child.kill("SIGKILL");
     },
