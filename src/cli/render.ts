@@ -3,6 +3,7 @@
  * nothing on stdout in --json mode (events go to stderr so stdout stays machine-readable).
  */
 import type { PipelineEvent } from "../pipeline/events.js";
+import { formatTable } from "../util/text-table.js";
 
 export interface Renderer {
   onEvent(event: PipelineEvent): void;
@@ -125,9 +126,7 @@ export function createRenderer(mode: RenderMode, out: NodeJS.WriteStream, verbos
   return mode === "tty" ? ttyRenderer(out, verbose) : plainRenderer(out, verbose);
 }
 
-/** A fixed-width table for summaries. */
+/** A fixed-width table for summaries, with a rule under the headers. */
 export function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
-  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+  return formatTable(headers, rows, { rule: true });
 }

@@ -5,6 +5,7 @@
 import type { Command } from "commander";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { formatTable } from "../util/text-table.js";
 import { MkError } from "../errors.js";
 import { writeFileAtomic, pathExists } from "../util/fs.js";
 import { OciLayout } from "../oci/layout.js";
@@ -279,7 +280,6 @@ export function registerSignCommands(program: Command): void {
       const yn = (b: boolean): string => (b ? "yes" : "no");
       const lines = [["IMAGE", "DIGEST", ".sig", "REFERRER", "SBOM", "PROVENANCE", "SIGNERS (claimed)"]];
       for (const r of rows) lines.push([r.image, r.digest?.slice(0, 19) ?? `error: ${r.error ?? "?"}`, yn(r.signedLegacy), yn(r.signedReferrer), yn(r.sbom), yn(r.provenance), r.signers.join("; ")]);
-      const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? "").length)));
-      for (const l of lines) process.stdout.write(l.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd() + "\n");
+      process.stdout.write(formatTable(lines[0]!, lines.slice(1)) + "\n");
     });
 }

@@ -4,6 +4,7 @@
  */
 import { Option, type Command } from "commander";
 import { relative, resolve } from "node:path";
+import { formatTable as columns } from "../util/text-table.js";
 import { MkError, type Problem } from "../errors.js";
 import { MAILKNIGHT_VERSION } from "../pipeline/version.js";
 import { run } from "../util/exec.js";
@@ -47,10 +48,6 @@ async function gitAuthor(root: string): Promise<string | undefined> {
   return name && email ? `${name} <${email}>` : (name ?? email);
 }
 
-function columns(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  return [header, ...rows].map((cells) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd()).join("\n");
-}
 
 function productText(s: VexStatement): string {
   return s.products.map((p) => (p.subcomponents.length ? `${p.purl ?? p.id} [${p.subcomponents.map((c) => c.purl ?? c.id).join(", ")}]` : (p.purl ?? p.id))).join("; ");

@@ -116,16 +116,7 @@ export class RegistryRepository {
     if (chunk > 0) {
       for (let offset = 0; offset < bytes.byteLength; offset += chunk) {
         const part = bytes.subarray(offset, Math.min(offset + chunk, bytes.byteLength));
-        const res = await this.client.request(location, {
-          method: "PATCH",
-          scope: this.push,
-          headers: { "content-type": "application/octet-stream", "content-range": `${offset}-${offset + part.byteLength - 1}`, "content-length": String(part.byteLength) },
-          body: part,
-          ok: [202],
-          what,
-        });
-        await res.body?.cancel();
-        location = this.location(res, what);
+        location = await this.patchChunk(location, offset, part, what);
       }
       await this.finish(location, new Uint8Array(0), desc.digest, what);
     } else {
@@ -155,16 +146,7 @@ export class RegistryRepository {
       const part = Buffer.concat(pending);
       pending = [];
       pendingBytes = 0;
-      const res = await this.client.request(location, {
-        method: "PATCH",
-        scope: this.push,
-        headers: { "content-type": "application/octet-stream", "content-range": `${offset}-${offset + part.byteLength - 1}`, "content-length": String(part.byteLength) },
-        body: part,
-        ok: [202],
-        what,
-      });
-      await res.body?.cancel();
-      location = this.location(res, what);
+      location = await this.patchChunk(location, offset, part, what);
       offset += part.byteLength;
     };
     await stream(async (chunk) => {
@@ -202,6 +184,20 @@ export class RegistryRepository {
       what,
     });
     await res.body?.cancel();
+  }
+
+  /** Sends one chunk of an upload session (bytes at `offset`); returns where the session continues. */
+  private async patchChunk(location: string, offset: number, part: Uint8Array, what: string): Promise<string> {
+    const res = await this.client.request(location, {
+      method: "PATCH",
+      scope: this.push,
+      headers: { "content-type": "application/octet-stream", "content-range": `${offset}-${offset + part.byteLength - 1}`, "content-length": String(part.byteLength) },
+      body: part,
+      ok: [202],
+      what,
+    });
+    await res.body?.cancel();
+    return this.location(res, what);
   }
 
   private location(res: Response, what: string): string {

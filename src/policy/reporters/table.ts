@@ -2,12 +2,8 @@
 import type { GateDecision } from "../decide.js";
 import { packageLabel, statusLabel } from "./common.js";
 import type { ReportContext, Reporter } from "./types.js";
+import { formatTable as columns } from "../../util/text-table.js";
 
-function columns(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd();
-  return [line(header), ...rows.map(line)].join("\n");
-}
 
 export function renderTable(d: GateDecision, ctx: ReportContext): string {
   const out: string[] = [];

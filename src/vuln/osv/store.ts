@@ -12,10 +12,10 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { open, readdir, rename, rm } from "node:fs/promises";
+import { readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { MkError } from "../../errors.js";
-import { ensureDir, pathExists, tempSibling, writeJsonAtomic } from "../../util/fs.js";
+import { ensureDir, pathExists, tempSibling, writeJsonAtomic, writeNewFile } from "../../util/fs.js";
 import { isObject, readJsonFile } from "../json.js";
 import type { SourceKind } from "./sources.js";
 import type { StoredRecord } from "./types.js";
@@ -139,8 +139,7 @@ function slug(name: string): string {
 async function writeEcosystemFile(dir: string, name: string, records: StoredRecord[]): Promise<{ file: string; sha256: string }> {
   const tmp = tempSibling(join(dir, `${slug(name)}.ndjson`));
   const hash = createHash("sha256");
-  const fh = await open(tmp, "w", 0o644);
-  try {
+  await writeNewFile(tmp, async (fh) => {
     // Batches of lines keep the number of writes low without building one giant string.
     let batch: string[] = [];
     let batchChars = 0;
@@ -159,13 +158,7 @@ async function writeEcosystemFile(dir: string, name: string, records: StoredReco
       if (batchChars > 4 * 1024 * 1024) await flush();
     }
     await flush();
-    await fh.sync();
-  } catch (e) {
-    await fh.close();
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  await fh.close();
+  });
   const sha256 = hash.digest("hex");
   const file = `${slug(name)}-${sha256.slice(0, 16)}.ndjson`;
   await rename(tmp, join(dir, file));
