@@ -9,6 +9,7 @@ import { MkError, type Problem } from "../errors.js";
 import { isDirectory, pathExists } from "../util/fs.js";
 import { loadYamlWithSchema } from "./load.js";
 import { projectSchema, workspaceConfigSchema, type ProjectRecipe, type SourceEntry, type WorkspaceConfig } from "./schema.js";
+import { unpinnedBaseProblems } from "../pipeline/stages/package-plan.js";
 
 export const CONFIG_FILE = "mailknight.yaml";
 
@@ -131,6 +132,8 @@ export async function checkRecipeSemantics(root: string, dirName: string, recipe
       problems.push({ file, path: `package.files[${i}].src`, value: f.src, message: `file not found (looked for ${relative(root, abs)})` });
     }
   }
+  // A registry base must be pinned by digest, like a source (package-plan.ts says how).
+  problems.push(...unpinnedBaseProblems(recipe, file));
   const variants = recipe.package.variants;
   for (const v of ["standard", "dev"] as const) {
     const spec = variants[v];

@@ -2,6 +2,8 @@
  * The pure part of packaging: for each variant, which base, which hardening, which image config,
  * annotations and tags. No I/O here, so the decisions are easy to test and to read.
  */
+import type { Problem } from "../../errors.js";
+import { formatReference, parseReference, type ImageReference } from "../../oci/registry/reference.js";
 import type { ProjectRecipe, VariantName } from "../../workspace/schema.js";
 
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -11,7 +13,7 @@ export const SHELLS = ["sh", "bash", "dash", "ash", "zsh", "ksh", "busybox"];
 
 export interface VariantPlan {
   variant: VariantName;
-  /** `scratch` or `oci:<dir>:<ref>[@digest]` */
+  /** `scratch`, `oci:<dir>:<ref>[@digest]` or a registry reference (see parseBase) */
   base: string;
   harden: { strip: boolean; removeTools: string[]; dropExecBits: boolean; keepExec: string[] };
   /** distroless only: write /etc/passwd, /etc/group, /tmp, /home/nonroot */
@@ -135,6 +137,74 @@ export function passwdFile(): string {
 
 export function groupFile(): string {
   return ["root:x:0:", `nonroot:x:${NONROOT_UID}:`, ""].join("\n");
+}
+
+/** What a base string names. Pure: layout paths stay as written (workspace-relative). */
+export type BaseSpec =
+  | { kind: "scratch" }
+  | { kind: "oci"; layoutDir: string; ref: string; digest?: string }
+  /** `name` is the fully qualified reference without the digest (it goes into base.name). */
+  | { kind: "registry"; reference: ImageReference; name: string };
+
+/**
+ * Parses a base: `scratch`, `oci:<layout-dir>:<tag>[@sha256:..]`, or `[docker://]<reference>`
+ * with Docker's defaults (docker.io, library/). Throws E_USAGE (from the reference parser) or
+ * returns undefined for something that is none of these.
+ */
+export function parseBase(base: string): BaseSpec | undefined {
+  if (base === "scratch") return { kind: "scratch" };
+  if (base.startsWith("oci:")) {
+    const m = /^oci:([^:@]+):([^@]+)(?:@(sha256:[a-f0-9]{64}))?$/.exec(base);
+    return m ? { kind: "oci", layoutDir: m[1]!, ref: m[2]!, ...(m[3] ? { digest: m[3] } : {}) } : undefined;
+  }
+  const text = base.startsWith("docker://") ? base.slice("docker://".length) : base;
+  let reference: ImageReference;
+  try {
+    reference = parseReference(text);
+  } catch {
+    return undefined;
+  }
+  if (reference.digest !== undefined && !reference.digest.startsWith("sha256:")) return undefined;
+  const name = formatReference({ ...reference, tag: reference.tag ?? (reference.digest ? undefined : "latest"), digest: undefined });
+  return { kind: "registry", reference, name };
+}
+
+/** Every base a recipe names, with its YAML path, in a stable order. */
+export function recipeBases(recipe: ProjectRecipe): { path: string; base: string }[] {
+  const out: { path: string; base: string }[] = [];
+  if (recipe.package.base !== undefined) out.push({ path: "package.base", base: recipe.package.base });
+  for (const v of ["distroless", "standard", "dev"] as const) {
+    const b = recipe.package.variants[v]?.base;
+    if (b !== undefined) out.push({ path: `package.variants.${v}.base`, base: b });
+  }
+  return out;
+}
+
+/**
+ * Registry bases without a digest, as problems naming the recipe file and field, unless the
+ * recipe says `insecure: true` (then the tag is resolved at package time and the digest recorded).
+ */
+export function unpinnedBaseProblems(recipe: ProjectRecipe, file: string): Problem[] {
+  const problems: Problem[] = [];
+  for (const { path, base } of recipeBases(recipe)) {
+    const spec = parseBase(base);
+    if (spec === undefined) {
+      problems.push({
+        file,
+        path,
+        value: JSON.stringify(base),
+        message: "is not a base image: use scratch, oci:<layout-dir>:<tag>[@sha256:<digest>] or [registry/]repository:tag@sha256:<digest>",
+      });
+    } else if (spec.kind === "registry" && spec.reference.digest === undefined && !recipe.insecure) {
+      problems.push({
+        file,
+        path,
+        value: JSON.stringify(base),
+        message: `registry base has no digest: append @sha256:<digest> (\`mailknight pin fix ${file}\` resolves the tag) or set insecure: true`,
+      });
+    }
+  }
+  return problems;
 }
 
 function unique(list: string[]): string[] {

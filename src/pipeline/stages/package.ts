@@ -3,7 +3,7 @@
  * workspace's output layout, daemonlessly and deterministically.
  */
 import { chmod, copyFile, cp, mkdir, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { hardenRootfs } from "../../harden/index.js";
 import { OciLayout, assembleImage, readImage, writeLayerFromDir, type Descriptor, type ResolvedImage } from "../../oci/index.js";
 import { imagePaths, whiteoutBaseTools } from "./base-whiteouts.js";
@@ -13,7 +13,20 @@ import { pathExists, safeJoinInRoot } from "../../util/fs.js";
 import { paths } from "../../workspace/workspace.js";
 import type { VariantName } from "../../workspace/schema.js";
 import { recordOf, sourceDateEpochOf, type StageContext, type StageDefinition } from "../context.js";
-import { enabledVariants, groupFile, imageAnnotations, imageTags, passwdFile, planVariant, releaseDateOf, type VariantPlan } from "./package-plan.js";
+import {
+  enabledVariants,
+  groupFile,
+  imageAnnotations,
+  imageTags,
+  parseBase,
+  passwdFile,
+  planVariant,
+  releaseDateOf,
+  unpinnedBaseProblems,
+  type BaseSpec,
+  type VariantPlan,
+} from "./package-plan.js";
+import { baseCacheDir, ensureRegistryBase, insecureRegistriesOf, resolveRegistryTag } from "./registry-base.js";
 
 const HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
@@ -25,38 +38,107 @@ export interface PackagedImage {
   /** Manifest + config + every layer, compressed. */
   size: number;
   baseDigest?: string;
+  /** The base as base.name records it (a registry base: fully qualified, without the digest). */
+  baseName?: string;
+  /** True when an insecure recipe named a registry base by tag only and it was resolved now. */
+  baseUnpinned?: boolean;
 }
 
-interface ParsedBase {
-  layoutDir: string;
+interface ResolvedBase {
+  layout: OciLayout;
+  /** Tag or digest of the base inside `layout`. */
   ref: string;
-  digest?: string;
+  /** The base's manifest digest for the platform (what base.digest and the record say). */
+  digest: string;
+  image: ResolvedImage;
+  /** What goes into org.opencontainers.image.base.name. */
+  name: string;
+  /** A registry base (served from the workspace's base cache). */
+  registry?: boolean;
+  /** A registry base named by tag only (insecure recipes), resolved at package time. */
+  unpinned?: boolean;
 }
 
-export function parseBaseRef(base: string, workspaceRoot: string): ParsedBase | undefined {
-  if (base === "scratch") return undefined;
-  const m = /^oci:([^:@]+):([^@]+)(?:@(sha256:[a-f0-9]{64}))?$/.exec(base);
-  if (!m) throw new MkError("E_CONFIG_INVALID", `base "${base}" is not scratch or oci:<layout-dir>:<tag>[@sha256:<digest>]`);
-  return { layoutDir: resolve(workspaceRoot, m[1]!), ref: m[2]!, digest: m[3] };
+/** Every base problem of the recipe at once (unparseable, or a registry base without a digest). */
+function checkBases(ctx: StageContext): void {
+  const file = relative(ctx.ws.root, paths.projectFile(ctx.ws.root, ctx.project));
+  const problems = unpinnedBaseProblems(ctx.recipe, file);
+  if (problems.length > 0) {
+    throw new MkError("E_CONFIG_INVALID", `${file} has ${problems.length} base image problem${problems.length === 1 ? "" : "s"}`, {
+      problems,
+      hint: "pin every registry base by digest (repo:tag@sha256:<digest>); a recipe with insecure: true may name a tag, resolved at package time",
+    });
+  }
 }
 
-/** Resolves a base to its manifest digest, verifying a pinned digest. */
-async function resolveBase(base: string, root: string): Promise<{ layout: OciLayout; ref: string; digest: string; image: ResolvedImage } | undefined> {
-  const parsed = parseBaseRef(base, root);
-  if (!parsed) return undefined;
-  if (!(await pathExists(parsed.layoutDir))) {
-    throw new MkError("E_NOT_FOUND", `base image layout ${parsed.layoutDir} does not exist (from base "${base}")`, {
+function parseOrThrow(base: string): BaseSpec {
+  const spec = parseBase(base);
+  if (!spec) {
+    throw new MkError("E_CONFIG_INVALID", `base "${base}" is not scratch, oci:<layout-dir>:<tag>[@sha256:<digest>] or [registry/]repository:tag@sha256:<digest>`, {
+      hint: "fix package.base / package.variants.<variant>.base in the recipe",
+    });
+  }
+  return spec;
+}
+
+/**
+ * The digest that identifies a base for the cache key, without network for everything pinned:
+ * `scratch`, an `oci:` base's manifest digest (read from the layout), a registry base's pinned
+ * digest. Only an unpinned registry base (insecure recipes) asks the registry what its tag is now.
+ */
+async function baseIdentity(ctx: StageContext, base: string): Promise<string> {
+  const spec = parseOrThrow(base);
+  if (spec.kind === "scratch") return "scratch";
+  if (spec.kind === "oci") return (await resolveOciBase(base, spec, ctx.ws.root)).digest;
+  if (spec.reference.digest) return spec.reference.digest;
+  const digest = await resolveRegistryTag(spec.reference, { cacheDir: baseCacheDir(ctx.ws), insecureRegistries: insecureRegistriesOf(ctx.ws) });
+  ctx.emit({
+    type: "log",
+    stage: "package",
+    level: "warn",
+    message: `base ${spec.name} is not pinned (insecure: true): its tag resolved to ${digest} now; pin it as ${spec.name}@${digest}`,
+  });
+  return digest;
+}
+
+async function resolveOciBase(base: string, parsed: Extract<BaseSpec, { kind: "oci" }>, root: string): Promise<ResolvedBase> {
+  const layoutDir = resolve(root, parsed.layoutDir);
+  if (!(await pathExists(layoutDir))) {
+    throw new MkError("E_NOT_FOUND", `base image layout ${layoutDir} does not exist (from base "${base}")`, {
       hint: "create the base image first (the example does it with examples/bases/make-busybox-base.sh)",
     });
   }
-  const layout = await OciLayout.open(parsed.layoutDir);
+  const layout = await OciLayout.open(layoutDir);
   const image = await readImage(layout, parsed.ref);
   if (parsed.digest && image.descriptor.digest !== parsed.digest) {
     throw new MkError("E_INTEGRITY", `base "${base}" resolves to ${image.descriptor.digest}, not the pinned ${parsed.digest}`, {
       hint: "the base layout changed; re-pin the base digest only if you trust the new image",
     });
   }
-  return { layout, ref: parsed.ref, digest: image.descriptor.digest, image };
+  return { layout, ref: parsed.ref, digest: image.descriptor.digest, image, name: base };
+}
+
+/**
+ * Resolves a base to its image, verifying a pinned digest. A registry base comes from the
+ * workspace's base cache, pulled first when missing; `identity` is the digest the stage's inputs
+ * recorded for it (so an insecure tag is not resolved twice to different images).
+ */
+async function resolveBase(ctx: StageContext, base: string, identity?: string): Promise<ResolvedBase | undefined> {
+  const spec = parseOrThrow(base);
+  if (spec.kind === "scratch") return undefined;
+  if (spec.kind === "oci") return await resolveOciBase(base, spec, ctx.ws.root);
+  const digest = spec.reference.digest ?? identity ?? (await baseIdentity(ctx, base));
+  const cached = await ensureRegistryBase(spec.reference, digest, { cacheDir: baseCacheDir(ctx.ws), insecureRegistries: insecureRegistriesOf(ctx.ws) });
+  if (cached.pulled) ctx.emit({ type: "log", stage: "package", level: "info", message: `pulled base ${spec.name}@${digest} into ${relative(ctx.ws.root, baseCacheDir(ctx.ws))}` });
+  return {
+    layout: cached.layout,
+    ref: digest,
+    digest: cached.image.descriptor.digest,
+    image: cached.image,
+    name: spec.name,
+    registry: true,
+    ...(spec.reference.digest ? {} : { unpinned: true }),
+  };
 }
 
 async function extraFileDigests(ctx: StageContext): Promise<{ dest: string; mode: string; digest: string }[]> {
@@ -99,7 +181,7 @@ async function writeNonrootFiles(dir: string): Promise<void> {
   await chmod(join(dir, "tmp"), 0o1777);
 }
 
-async function packageVariant(ctx: StageContext, dir: string, plan: VariantPlan, layout: OciLayout): Promise<PackagedImage & { harden: unknown }> {
+async function packageVariant(ctx: StageContext, dir: string, plan: VariantPlan, layout: OciLayout, baseIdentity: string | undefined): Promise<PackagedImage & { harden: unknown }> {
   const sde = sourceDateEpochOf(ctx);
   const build = recordOf(ctx, "build");
   const fetched = recordOf(ctx, "fetch");
@@ -109,7 +191,7 @@ async function packageVariant(ctx: StageContext, dir: string, plan: VariantPlan,
   await cp(build.outputs.rootfsDir as string, rootfs, { recursive: true, verbatimSymlinks: true, preserveTimestamps: false });
   await installExtraFiles(ctx, rootfs, plan);
   const hardenReport = await hardenRootfs(rootfs, plan.harden);
-  const base = await resolveBase(plan.base, ctx.ws.root);
+  const base = await resolveBase(ctx, plan.base, baseIdentity);
   const whiteouts = base && plan.harden.removeTools.length > 0
     ? await whiteoutBaseTools(rootfs, await imagePaths(base.layout, base.image.manifest.layers), plan.harden.removeTools)
     : [];
@@ -139,7 +221,7 @@ async function packageVariant(ctx: StageContext, dir: string, plan: VariantPlan,
     plan.variant,
   );
   const image = await assembleImage(layout, {
-    base: base ? { layout: base.layout, ref: base.ref, name: plan.base } : undefined,
+    base: base ? { layout: base.layout, ref: base.ref, name: base.name } : undefined,
     layers,
     config: { ...plan.config, labels: { ...annotations, ...plan.config.labels } },
     annotations,
@@ -152,6 +234,8 @@ async function packageVariant(ctx: StageContext, dir: string, plan: VariantPlan,
     descriptor: image.manifestDescriptor,
     size,
     baseDigest: base?.digest,
+    ...(base?.registry ? { baseName: base.name } : {}),
+    ...(base?.unpinned ? { baseUnpinned: true } : {}),
     harden: { ...hardenReport, baseToolsRemoved: whiteouts },
   };
 }
@@ -161,8 +245,14 @@ export const packageStage: StageDefinition = {
   async inputs(ctx) {
     const variants = enabledVariants(ctx.recipe, ctx.options.variants);
     const plans = variants.map((v) => planVariant(ctx.recipe, v));
+    checkBases(ctx);
+    // Pinned bases are identified by digest without network; the same base string resolves once.
+    const identities = new Map<string, string>();
     const bases: Record<string, string> = {};
-    for (const p of plans) bases[p.variant] = (await resolveBase(p.base, ctx.ws.root))?.digest ?? "scratch";
+    for (const p of plans) {
+      if (!identities.has(p.base)) identities.set(p.base, await baseIdentity(ctx, p.base));
+      bases[p.variant] = identities.get(p.base)!;
+    }
     return {
       rootfs: recordOf(ctx, "build").outputDigest,
       hermetic: recordOf(ctx, "build").hermetic,
@@ -183,12 +273,14 @@ export const packageStage: StageDefinition = {
     for (const img of images) if (!(await layout.hasBlob(img.digest))) return false;
     return true;
   },
-  async run(ctx, dir) {
+  async run(ctx, dir, inputs) {
+    checkBases(ctx);
+    const identities = (inputs.bases ?? {}) as Record<string, string>;
     const layout = await OciLayout.create(ctx.ws.layoutDir);
     const images = [];
     const hardening: Record<string, unknown> = {};
     for (const variant of enabledVariants(ctx.recipe, ctx.options.variants)) {
-      const { harden, ...img } = await packageVariant(ctx, dir, planVariant(ctx.recipe, variant), layout);
+      const { harden, ...img } = await packageVariant(ctx, dir, planVariant(ctx.recipe, variant), layout, identities[variant]);
       images.push(img);
       hardening[variant] = harden;
     }
