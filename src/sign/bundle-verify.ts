@@ -2,7 +2,7 @@
  * Verifies one Sigstore bundle against a trust policy with @sigstore/verify, offline: a public key,
  * or keyless (trusted root + identity + issuer). Maps sigstore's error codes onto our check names.
  */
-import type { KeyObject } from "node:crypto";
+import { X509Certificate, type KeyObject } from "node:crypto";
 import { bundleFromJSON, type Bundle } from "@sigstore/bundle";
 import { TrustedRoot } from "@sigstore/protobuf-specs";
 import { Verifier, toSignedEntity, toTrustMaterial, VerificationError, PolicyError } from "@sigstore/verify";
@@ -39,7 +39,81 @@ function checkForSigstoreCode(code: string): CheckName {
   return "signature";
 }
 
-export function verifyBundle(bundleJson: unknown, policy: TrustPolicy, artifact?: Buffer): VerifiedBundle {
+/** Certificates / keys (DER) in a base64 string holding PEM, or DER itself. */
+function keysIn(b64: unknown): Buffer[] {
+  if (typeof b64 !== "string") return [];
+  const raw = Buffer.from(b64, "base64");
+  const text = raw.toString("utf8");
+  if (!text.startsWith("-----BEGIN")) return raw.byteLength > 0 ? [raw] : [];
+  const out: Buffer[] = [];
+  const re = /-----BEGIN (CERTIFICATE|PUBLIC KEY)-----([A-Za-z0-9+/=\s]+?)-----END \1-----/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) out.push(Buffer.from((m[2] as string).replace(/\s+/g, ""), "base64"));
+  return out;
+}
+
+/**
+ * The certificates or public keys a Rekor entry body names as its verifier, for the entry kinds
+ * Mailknight and cosign write (hashedrekord, intoto, dsse; Rekor v1 and v2 layouts). Undefined when
+ * the layout is not one of these.
+ */
+export function tlogBodyVerifiers(body: unknown): Buffer[] | undefined {
+  type Sig = { publicKey?: unknown; verifier?: unknown };
+  const b = body as {
+    kind?: string;
+    spec?: {
+      signature?: { publicKey?: { content?: unknown }; verifier?: { x509Certificate?: { rawBytes?: unknown } } };
+      publicKey?: unknown;
+      content?: { envelope?: { signatures?: Sig[] } };
+      signatures?: (Sig & { verifier?: unknown })[];
+      proposedContent?: { verifiers?: unknown[] };
+      hashedRekordV002?: { signature?: { verifier?: { x509Certificate?: { rawBytes?: unknown } } } };
+      dsseV002?: { signatures?: { verifier?: { x509Certificate?: { rawBytes?: unknown } } }[] };
+    };
+  };
+  const s = b?.spec;
+  if (!s || typeof s !== "object") return undefined;
+  const found: Buffer[] = [];
+  const take = (v: unknown): void => void found.push(...keysIn(v));
+  take(s.signature?.publicKey?.content); // hashedrekord 0.0.1
+  take(s.publicKey); // intoto 0.0.1
+  for (const sig of s.content?.envelope?.signatures ?? []) take(sig.publicKey); // intoto 0.0.2
+  for (const sig of Array.isArray(s.signatures) ? s.signatures : []) take(typeof sig.verifier === "string" ? sig.verifier : undefined); // dsse 0.0.1
+  for (const v of s.proposedContent?.verifiers ?? []) take(v); // dsse 0.0.1 as proposed
+  take(s.hashedRekordV002?.signature?.verifier?.x509Certificate?.rawBytes); // Rekor v2
+  for (const sig of s.dsseV002?.signatures ?? []) take(sig.verifier?.x509Certificate?.rawBytes);
+  return found.length > 0 ? found : undefined;
+}
+
+/**
+ * @sigstore/verify checks the entry body against the signature and digest, not against the
+ * certificate. Check that too, as cosign does: the log entry must name the signing certificate
+ * (or its public key). Unknown body layouts are refused only when `strict`.
+ */
+function checkTlogNamesCertificate(bundle: Bundle, strict: boolean): void {
+  const vm = bundle.verificationMaterial;
+  const leafDer = vm.content.$case === "certificate" ? vm.content.certificate.rawBytes : vm.content.$case === "x509CertificateChain" ? vm.content.x509CertificateChain.certificates[0]?.rawBytes : undefined;
+  if (!leafDer) return;
+  const leaf = Buffer.from(leafDer);
+  const spki = new X509Certificate(leaf).publicKey.export({ type: "spki", format: "der" });
+  for (const entry of vm.tlogEntries) {
+    let body: unknown;
+    try {
+      body = JSON.parse(Buffer.from(entry.canonicalizedBody).toString("utf8"));
+    } catch (e) {
+      throw new VerifyError("tlog", "the transparency log entry body is not JSON", undefined, e);
+    }
+    const verifiers = tlogBodyVerifiers(body);
+    if (!verifiers) {
+      if (strict) throw new VerifyError("tlog", `the transparency log entry (${String((body as { kind?: unknown }).kind)}) names no certificate Mailknight can compare`);
+      continue;
+    }
+    if (!verifiers.some((v) => v.equals(leaf) || v.equals(spki))) {
+      throw new VerifyError("tlog", "the transparency log entry was made for another certificate than the one that signed", "the signature's certificate was swapped after logging");
+    }
+  }
+}
+
+export function verifyBundle(bundleJson: unknown, policy: TrustPolicy, artifact?: Buffer, opts: { strictTlogBody?: boolean } = {}): VerifiedBundle {
   let bundle: Bundle;
   try {
     bundle = bundleFromJSON(bundleJson);
@@ -79,6 +153,8 @@ export function verifyBundle(bundleJson: unknown, policy: TrustPolicy, artifact?
     }
     throw new VerifyError("signature", (e as Error).message, undefined, e);
   }
+
+  checkTlogNamesCertificate(bundle, opts.strictTlogBody === true);
 
   const out: VerifiedBundle = { bundle };
   if (bundle.content.$case === "dsseEnvelope") {

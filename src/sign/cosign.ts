@@ -54,7 +54,8 @@ export function parseSimpleSigning(bytes: Buffer): SimpleSigning | undefined {
 /**
  * The config blob of cosign's signature images: ggcr's `empty.Image` with one history entry and
  * one diff_id per layer, zero times. Go's json field order: architecture, created, history, os,
- * rootfs, config.
+ * rootfs, config. Byte-identical to what current cosign pushes (cosign-format.test.ts); cosign
+ * 1.13 stamped `created` with the signing time instead, which verifiers ignore.
  */
 export function cosignConfig(layerDigests: string[]): Buffer {
   const zero = "0001-01-01T00:00:00Z";
@@ -74,10 +75,22 @@ function pemOf(der: Uint8Array): string {
   return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
 }
 
+/** Go marshals `map[string]string` with sorted keys: cosign's layer annotations come out sorted. */
+export function sortedAnnotations(a: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(a).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+}
+
+/** cosign's legacy Rekor bundle annotation (`bundle.RekorBundle`), field order as in its Go struct. */
+export interface RekorLegacyBundle {
+  SignedEntryTimestamp: string;
+  Payload: { body: string; integratedTime: number; logIndex: number; logID: string };
+}
+
 /**
  * Layer annotations cosign writes for a signature made into `bundle`: the base64 signature,
- * the leaf certificate PEM (keyless), and the legacy Rekor bundle (SET + entry) when there is a
- * tlog entry with an inclusion promise.
+ * the leaf certificate PEM and any chain (keyless), the legacy Rekor bundle (SET + entry) when
+ * there is a tlog entry with an inclusion promise, and the RFC 3161 timestamp when a TSA was used.
+ * Keys sorted, as Go writes them.
  */
 export function cosignAnnotations(bundle: Bundle, opts: { emptySignature?: boolean } = {}): Record<string, string> {
   const out: Record<string, string> = {};
@@ -90,11 +103,12 @@ export function cosignAnnotations(bundle: Bundle, opts: { emptySignature?: boole
   if (vm.content.$case === "x509CertificateChain") {
     const [leaf, ...chain] = vm.content.x509CertificateChain.certificates;
     if (leaf) out[CosignAnnotation.certificate] = pemOf(leaf.rawBytes);
-    if (chain.length > 0) out[CosignAnnotation.chain] = chain.map((c) => pemOf(c.rawBytes)).join("");
+    // cosign's chain annotation has no newline after the last certificate (the leaf's has one).
+    if (chain.length > 0) out[CosignAnnotation.chain] = chain.map((c) => pemOf(c.rawBytes)).join("").replace(/\n$/, "");
   }
   const entry = vm.tlogEntries[0];
   if (entry?.inclusionPromise) {
-    out[CosignAnnotation.bundle] = JSON.stringify({
+    const rekor: RekorLegacyBundle = {
       SignedEntryTimestamp: Buffer.from(entry.inclusionPromise.signedEntryTimestamp).toString("base64"),
       Payload: {
         body: Buffer.from(entry.canonicalizedBody).toString("base64"),
@@ -102,7 +116,10 @@ export function cosignAnnotations(bundle: Bundle, opts: { emptySignature?: boole
         logIndex: Number(entry.logIndex),
         logID: Buffer.from(entry.logId.keyId).toString("hex"),
       },
-    });
+    };
+    out[CosignAnnotation.bundle] = JSON.stringify(rekor);
   }
-  return out;
+  const ts = vm.timestampVerificationData?.rfc3161Timestamps[0];
+  if (ts) out[CosignAnnotation.rfc3161Timestamp] = JSON.stringify({ SignedRFC3161Timestamp: Buffer.from(ts.signedTimestamp).toString("base64") });
+  return sortedAnnotations(out);
 }

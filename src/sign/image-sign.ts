@@ -8,7 +8,7 @@ import type { ImageStore } from "../oci/registry/store.js";
 import { DSSE_MEDIA_TYPE, IN_TOTO_PAYLOAD_TYPE } from "../attest/dsse.js";
 import { PredicateType, digestSet, statement } from "../attest/statement.js";
 import { attachLegacy, attachReferrer, BUNDLE_MEDIA_TYPE } from "./attach.js";
-import { CosignAnnotation, SIMPLE_SIGNING_MEDIA_TYPE, cosignAnnotations, simpleSigningPayload } from "./cosign.js";
+import { CosignAnnotation, SIMPLE_SIGNING_MEDIA_TYPE, cosignAnnotations, simpleSigningPayload, sortedAnnotations } from "./cosign.js";
 import type { MkSigner } from "./signer.js";
 
 export interface LayoutSwitches {
@@ -70,7 +70,7 @@ export async function attestImage(
   }
   if (switches.legacy !== false && bundle.content.$case === "dsseEnvelope") {
     const envelope = Buffer.from(JSON.stringify(envelopeToJSON(bundle.content.dsseEnvelope)));
-    const annotations = { ...cosignAnnotations(bundle, { emptySignature: true }), [CosignAnnotation.predicateType]: predicateType };
+    const annotations = sortedAnnotations({ ...cosignAnnotations(bundle, { emptySignature: true }), [CosignAnnotation.predicateType]: predicateType });
     out.legacy = await attachLegacy(store, subject.digest, "att", { payload: envelope, mediaType: DSSE_MEDIA_TYPE, annotations });
   }
   return out;

@@ -17,6 +17,7 @@ import { BUNDLE_MEDIA_TYPE, listReferrers, readBlobBytes, readJsonManifest, read
 import { verifyBundle, type TrustPolicy } from "./bundle-verify.js";
 import { VerifyError, isVerifyError, type CheckName } from "./checks.js";
 import { SIMPLE_SIGNING_MEDIA_TYPE, parseSimpleSigning } from "./cosign.js";
+import { verifyLegacyAttestation, verifyLegacySignature } from "./legacy-verify.js";
 
 export type Requirement = "provenance" | "sbom" | "vuln" | "vex" | "gate";
 
@@ -111,15 +112,44 @@ async function fromReferrers(store: ImageStore, digest: string, policy: TrustPol
   return out;
 }
 
-/** cosign's `.sig`/`.att` layers; verified with a public key only (keyless is read from bundles). */
-async function fromLegacy(store: ImageStore, digest: string, policy: TrustPolicy, errors: VerifyError[]): Promise<Candidate[]> {
-  if (policy.kind !== "key") {
-    // Say so instead of reporting "no signature" when only legacy keyless signatures exist.
-    if ((await readLegacy(store, digest, "sig")).length > 0) {
-      errors.push(new VerifyError("signature", "only cosign .sig signatures found; keyless verification reads Sigstore bundle referrers, not legacy .sig layers", "re-sign with `mailknight sign` (writes bundle referrers) or verify with --key"));
+/**
+ * cosign's `.sig`/`.att` layers with a certificate (keyless): each layer's annotations are rebuilt
+ * into a Sigstore bundle and verified like a referrer (legacy-verify.ts).
+ */
+async function fromLegacyKeyless(store: ImageStore, digest: string, policy: Extract<TrustPolicy, { kind: "keyless" }>, errors: VerifyError[]): Promise<Candidate[]> {
+  const out: Candidate[] = [];
+  const fail = (e: unknown, what: string): void => void errors.push(isVerifyError(e) ? e : new VerifyError("signature", `${what}: ${(e as Error).message}`, undefined, e));
+  for (const { descriptor, payload } of await readLegacy(store, digest, "sig")) {
+    if (descriptor.mediaType !== SIMPLE_SIGNING_MEDIA_TYPE) continue;
+    const where = `legacy signature layer ${descriptor.digest}`;
+    try {
+      const verified = verifyLegacySignature(payload, descriptor.annotations ?? {}, policy, where);
+      const ss = parseSimpleSigning(payload);
+      if (ss?.manifestDigest !== digest) throw new VerifyError("subject", `${where} is for ${ss?.manifestDigest ?? "an unreadable payload"}, not ${digest}`);
+      out.push({ item: { format: "cosign-legacy", predicateType: PredicateType.cosignSign, ...(verified.identity ? { identity: verified.identity } : {}) } });
+    } catch (e) {
+      fail(e, where);
     }
-    return [];
   }
+  for (const { descriptor, payload } of await readLegacy(store, digest, "att")) {
+    if (descriptor.mediaType !== DSSE_MEDIA_TYPE) continue;
+    const where = `legacy attestation ${descriptor.digest}`;
+    try {
+      const verified = verifyLegacyAttestation(payload, descriptor.annotations ?? {}, policy, where);
+      const st = verified.payloadType === IN_TOTO_PAYLOAD_TYPE && verified.payload ? parseStatement(verified.payload) : undefined;
+      if (!st) throw new VerifyError("signature", `${where} is not an in-toto statement`);
+      if (!subjectMatches(st, digest)) throw new VerifyError("subject", `${where} is about another digest`);
+      out.push({ item: { format: "cosign-legacy", predicateType: st.predicateType, ...(verified.identity ? { identity: verified.identity } : {}) }, statement: st });
+    } catch (e) {
+      fail(e, where);
+    }
+  }
+  return out;
+}
+
+/** cosign's `.sig`/`.att` layers: with the policy's public key, or keyless from their annotations. */
+async function fromLegacy(store: ImageStore, digest: string, policy: TrustPolicy, errors: VerifyError[]): Promise<Candidate[]> {
+  if (policy.kind !== "key") return fromLegacyKeyless(store, digest, policy, errors);
   const out: Candidate[] = [];
   for (const { descriptor, payload } of await readLegacy(store, digest, "sig")) {
     if (descriptor.mediaType !== SIMPLE_SIGNING_MEDIA_TYPE) continue;
