@@ -68,7 +68,7 @@ export async function pushReleaseIndex(index: ImageIndex, target: string, opts: 
   await store.writeBlob(EMPTY, async () => Buffer.from("{}"));
   await store.writeBlob(layer, async () => body);
   const manifest = Buffer.from(canonicalJson({ schemaVersion: 2, mediaType: MediaType.manifest, artifactType: RELEASE_INDEX_ARTIFACT_TYPE, config: EMPTY, layers: [layer] }));
-  const desc = await store.writeManifest(manifest, MediaType.manifest);
+  const { descriptor: desc } = await store.writeManifest(manifest, MediaType.manifest);
   await store.tag(ref.tag ?? "latest", desc);
   return desc;
 }

@@ -1,8 +1,9 @@
 /**
  * Attaches signatures and attestations to an image in any ImageStore (layout or registry):
- * - OCI 1.1 referrers: an artifact manifest with `subject` = the image, listed in the referrers
- *   tag fallback `sha256-<hex>` (an image index), which is what clients read where there is no
- *   referrers API, and the only mechanism an OCI layout has;
+ * - OCI 1.1 referrers: an artifact manifest with `subject` = the image. A registry with the
+ *   referrers API indexes it itself (it answers the push with `OCI-Subject`); everywhere else
+ *   (registries without the API, OCI layouts) it is listed in the `sha256-<hex>` fallback tag, an
+ *   image index, as the distribution spec's referrers tag schema says;
  * - cosign's legacy tags `sha256-<hex>.sig` / `.att`, one layer per signature/attestation.
  * Writes go blobs → manifest → tag, so a tag never points at something incomplete.
  */
@@ -74,31 +75,47 @@ export async function attachReferrer(
     ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
   };
   const bytes = Buffer.from(JSON.stringify(manifest));
-  const desc = await store.writeManifest(bytes, MediaType.manifest);
-  await addToReferrersIndex(store, subject.digest, { ...desc, mediaType: MediaType.manifest, artifactType, ...(manifest.annotations ? { annotations: manifest.annotations } : {}) });
+  const written = await store.writeManifest(bytes, MediaType.manifest);
+  const desc = written.descriptor;
+  // Distribution spec v1.1: when the registry answered `OCI-Subject`, clients must not write the tag.
+  if (!written.subjectAccepted) {
+    await addToReferrersIndex(store, subject.digest, { mediaType: MediaType.manifest, digest: desc.digest, size: desc.size, artifactType, ...(manifest.annotations ? { annotations: manifest.annotations } : {}) });
+  }
   return desc;
 }
 
 /**
- * Read-modify-write of the fallback index. Not atomic against a concurrent writer on a registry
- * (the distribution spec offers no compare-and-swap); the same holds for cosign and oras.
+ * Adds `entry` (a referrer's descriptor, with artifactType and annotations) to the `sha256-<hex>`
+ * fallback index of `subjectDigest`, creating it when missing; nothing when it is listed already.
+ * For stores that did not index the subject themselves (see WrittenManifest.subjectAccepted).
+ * Read-modify-write: not atomic against a concurrent writer on a registry (the distribution spec
+ * offers no compare-and-swap); the same holds for cosign and oras.
  */
-async function addToReferrersIndex(store: ImageStore, subjectDigest: string, entry: Descriptor): Promise<void> {
+export async function addToReferrersIndex(store: ImageStore, subjectDigest: string, entry: Descriptor): Promise<void> {
   const tag = referrersTag(subjectDigest);
-  const current = await listReferrers(store, subjectDigest);
+  const current = await readFallbackIndex(store, subjectDigest);
   if (current.some((d) => d.digest === entry.digest)) return;
   const index: ImageIndex = { schemaVersion: 2, mediaType: MediaType.index, manifests: [...current, entry] };
   const bytes = Buffer.from(JSON.stringify(index));
-  const desc = await store.writeManifest(bytes, MediaType.index);
-  await store.tag(tag, { ...desc, mediaType: MediaType.index });
+  const { descriptor } = await store.writeManifest(bytes, MediaType.index);
+  await store.tag(tag, { ...descriptor, mediaType: MediaType.index });
 }
 
-/** Referrer descriptors of `digest` from the fallback tag (empty when there are none). */
-export async function listReferrers(store: ImageStore, digest: string): Promise<Descriptor[]> {
+/** The fallback tag's index entries only (empty when there is no such tag), digest-checked. */
+async function readFallbackIndex(store: ImageStore, digest: string): Promise<Descriptor[]> {
   const found = await store.resolve(referrersTag(digest));
   if (!found) return [];
   const { value } = await readJsonManifest<ImageIndex>(store, found.digest);
   return Array.isArray(value.manifests) ? value.manifests : [];
+}
+
+/**
+ * Referrer descriptors of `digest` (empty when there are none): the registry's referrers API
+ * where it has one, else the `sha256-<hex>` fallback index.
+ */
+export async function listReferrers(store: ImageStore, digest: string): Promise<Descriptor[]> {
+  referrersTag(digest); // refuses what is not a sha256 digest, as before
+  return await store.referrers(digest);
 }
 
 export interface LegacyLayer {
@@ -119,7 +136,7 @@ export async function attachLegacy(store: ImageStore, subjectDigest: string, suf
   if (!layers.some(same)) layers = [...layers, { mediaType: layer.mediaType, size: layer.size, digest: layer.digest, annotations: add.annotations }];
   const c = await putBlob(store, cosignConfig(layers.map((l) => l.digest)), MediaType.config);
   const manifest: ImageManifest = { schemaVersion: 2, mediaType: MediaType.manifest, config: { mediaType: c.mediaType, size: c.size, digest: c.digest }, layers };
-  const desc = await store.writeManifest(Buffer.from(JSON.stringify(manifest)), MediaType.manifest);
+  const { descriptor: desc } = await store.writeManifest(Buffer.from(JSON.stringify(manifest)), MediaType.manifest);
   await store.tag(tag, { ...desc, mediaType: MediaType.manifest });
   return desc;
 }

@@ -7,7 +7,7 @@
 import { MkError } from "../../errors.js";
 import { MediaType, type Descriptor, type Platform } from "../spec.js";
 import { mapBounded } from "./parallel.js";
-import type { ImageStore, StoredManifest } from "./store.js";
+import type { ImageStore, StoredManifest, WrittenManifest } from "./store.js";
 
 export interface CopyOptions {
   /** Tags to point at the copied manifest in the destination (may be empty: copy by digest). */
@@ -22,6 +22,11 @@ export interface CopyOptions {
 
 export interface CopyResult {
   descriptor: Descriptor;
+  /**
+   * The copied manifest has a `subject` and the destination indexed it (OCI 1.1 referrers API);
+   * when false for a referrer, the caller updates the fallback index (sign/attach.ts addToReferrersIndex).
+   */
+  subjectAccepted: boolean;
   blobs: { uploaded: number; mounted: number; existing: number; bytes: number };
 }
 
@@ -79,7 +84,7 @@ export async function copyImage(src: ImageStore, srcRef: string, dst: ImageStore
     });
   }
 
-  async function copyManifest(desc: Descriptor, depth: number): Promise<Descriptor> {
+  async function copyManifest(desc: Descriptor, depth: number): Promise<WrittenManifest> {
     if (depth > 4) throw new MkError("E_OCI", `${src.description}: indexes nest deeper than 4 levels at ${desc.digest}`, { hint: "refusing what looks like a loop" });
     const m = await src.readManifest(desc.digest);
     if (m.digest !== desc.digest) throw new MkError("E_INTEGRITY", `${src.description} served ${m.digest} for ${desc.digest}`, { hint: "the source store is damaged" });
@@ -95,6 +100,6 @@ export async function copyImage(src: ImageStore, srcRef: string, dst: ImageStore
 
   const written = await copyManifest(root, 0);
   // Tags last: until here nothing in the destination names the new image.
-  for (const tag of opts.tags) await dst.tag(tag, written);
-  return { descriptor: written, blobs: stats };
+  for (const tag of opts.tags) await dst.tag(tag, written.descriptor);
+  return { descriptor: written.descriptor, subjectAccepted: written.subjectAccepted, blobs: stats };
 }

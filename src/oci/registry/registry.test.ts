@@ -116,7 +116,7 @@ describe("anonymous registry", () => {
       layers: [{ mediaType: "application/vnd.oci.empty.v1+json", digest: digestBytes(emptyConfig), size: 2 }],
       subject: r.descriptor,
     }));
-    const artDesc = await a.writeManifest(artifact, MediaType.manifest);
+    const { descriptor: artDesc } = await a.writeManifest(artifact, MediaType.manifest);
     assert.deepEqual(await a.repo.referrers(r.descriptor.digest), [], "nothing refers to it yet");
     const fallback = Buffer.from(canonicalJson({ schemaVersion: 2, mediaType: MediaType.index, manifests: [{ ...artDesc, artifactType: "application/vnd.dev.mailknight.test" }] }));
     await a.repo.putManifest(r.descriptor.digest.replace(":", "-"), fallback, MediaType.index);
@@ -315,4 +315,25 @@ describe("bearer token flow", () => {
     const wrong = new RegistryClient({ registry: front.host, credentials: { username: "robot", password: "nope" } });
     await assert.rejects(store(front.host, "tok/app", wrong).resolve("1"), (e: unknown) => e instanceof MkError && e.code === "E_FETCH" && /token service/.test(e.message));
   });
+});
+
+test("a pagination Link to another host is refused (credentials go with every page)", async () => {
+  const seen: string[] = [];
+  const port = await freePort();
+  const server = createServer((req, res) => {
+    seen.push(req.url ?? "");
+    const body = req.url?.includes("/referrers/")
+      ? JSON.stringify({ schemaVersion: 2, mediaType: MediaType.index, manifests: [] })
+      : JSON.stringify({ name: "x/app", tags: ["a"] });
+    res.writeHead(200, { "content-type": req.url?.includes("/referrers/") ? MediaType.index : "application/json", link: `<http://127.0.0.2:${port}/v2/x/app/tags/list?last=a>; rel="next"` }).end(body);
+  });
+  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+  try {
+    const r = new RegistryRepository(new RegistryClient({ registry: `127.0.0.1:${port}`, credentials: { username: "u", password: "p" } }), "x/app");
+    await assert.rejects(r.listTags(), (e: unknown) => e instanceof MkError && e.code === "E_FETCH" && /another host/.test(e.message));
+    await assert.rejects(r.referrersApi(`sha256:${"a".repeat(64)}`), (e: unknown) => e instanceof MkError && /another host/.test(e.message));
+    assert.equal(seen.length, 2, "only the first page of each was fetched");
+  } finally {
+    server.close();
+  }
 });

@@ -25,6 +25,35 @@ export interface StoredManifest {
   digest: string;
 }
 
+export interface WrittenManifest {
+  descriptor: Descriptor;
+  /**
+   * True when the manifest has a `subject` and the store indexes it itself (a registry with the
+   * OCI 1.1 referrers API, which answered the push with `OCI-Subject`, or lists it already). When
+   * false, a writer that wants the manifest found as a referrer must update the `sha256-<hex>`
+   * fallback index (sign/attach.ts addToReferrersIndex).
+   */
+  subjectAccepted: boolean;
+}
+
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+/** The `subject` digest a manifest names, if any (undefined for non-JSON or no subject). */
+export function subjectOf(bytes: Uint8Array): string | undefined {
+  try {
+    const digest = (JSON.parse(Buffer.from(bytes).toString("utf8")) as { subject?: { digest?: unknown } }).subject?.digest;
+    return typeof digest === "string" ? digest : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The distribution spec's referrers tag schema: `sha256:<hex>` → `sha256-<hex>`. */
+export function referrersFallbackTag(digest: string): string {
+  if (!DIGEST.test(digest)) throw new MkError("E_OCI", `${JSON.stringify(digest)} is not a sha256 manifest digest`, { hint: "resolve the image to sha256:<hex> first" });
+  return digest.replace(":", "-");
+}
+
 export interface ImageStore {
   /** For messages: `oci:<dir>` or `docker://host/repo`. */
   readonly description: string;
@@ -39,11 +68,16 @@ export interface ImageStore {
    * `from` lets a registry mount instead of upload when both sides are on one registry.
    */
   writeBlob(desc: Descriptor, data: () => Promise<Uint8Array>, from?: ImageStore): Promise<PushBlobResult>;
-  /** Stores a manifest by digest, untagged. */
-  writeManifest(bytes: Uint8Array, mediaType: string): Promise<Descriptor>;
+  /** Stores a manifest by digest, untagged; says whether the store indexed its `subject`. */
+  writeManifest(bytes: Uint8Array, mediaType: string): Promise<WrittenManifest>;
   /** Points a tag at a manifest that is already stored. */
   tag(tag: string, desc: Descriptor): Promise<void>;
   tags(): Promise<string[]>;
+  /**
+   * Descriptors of the manifests whose `subject` is `digest` (optionally of one artifactType):
+   * from the referrers API where the store has one, else from the `sha256-<hex>` fallback index.
+   */
+  referrers(digest: string, artifactType?: string): Promise<Descriptor[]>;
 }
 
 /** Adapter: an OciLayout as an ImageStore; tags are the layout's ref names. */
@@ -120,8 +154,9 @@ export class LayoutStore implements ImageStore {
     return "uploaded";
   }
 
-  async writeManifest(bytes: Uint8Array, mediaType: string): Promise<Descriptor> {
-    return await this.layout.putBlob(bytes, mediaType);
+  async writeManifest(bytes: Uint8Array, mediaType: string): Promise<WrittenManifest> {
+    // A layout has no referrers API: the fallback tag is the only listing.
+    return { descriptor: await this.layout.putBlob(bytes, mediaType), subjectAccepted: false };
   }
 
   async tag(tag: string, desc: Descriptor): Promise<void> {
@@ -130,6 +165,18 @@ export class LayoutStore implements ImageStore {
 
   async tags(): Promise<string[]> {
     return await this.layout.tags();
+  }
+
+  async referrers(digest: string, artifactType?: string): Promise<Descriptor[]> {
+    const found = await this.resolve(referrersFallbackTag(digest));
+    if (!found) return [];
+    const m = await this.readManifest(found.digest);
+    if (digestBytes(m.bytes) !== found.digest) {
+      throw new MkError("E_INTEGRITY", `manifest ${found.digest} in ${this.layout.dir} hashes to ${digestBytes(m.bytes)}`, { hint: "the layout is damaged or was tampered with" });
+    }
+    const manifests = (JSON.parse(m.bytes.toString("utf8")) as { manifests?: unknown }).manifests;
+    const all = Array.isArray(manifests) ? (manifests as Descriptor[]) : [];
+    return artifactType ? all.filter((d) => d.artifactType === artifactType) : all;
   }
 }
 
@@ -141,8 +188,11 @@ export class RegistryStore implements ImageStore {
   /** PATCH chunk size for uploads (undefined: monolithic up to 8 MiB). */
   chunkSize?: number;
 
-  constructor(repo: RegistryRepository) {
+  /** `uploadStateDir` (see RegistryRepositoryOptions) makes interrupted chunked uploads resumable. */
+  constructor(repo: RegistryRepository, opts: { uploadStateDir?: string; chunkSize?: number } = {}) {
     this.repo = repo;
+    if (opts.uploadStateDir !== undefined) repo.uploadStateDir = opts.uploadStateDir;
+    this.chunkSize = opts.chunkSize;
   }
 
   get description(): string {
@@ -174,12 +224,23 @@ export class RegistryStore implements ImageStore {
     return await this.repo.pushBlob(desc, data, { mountFrom: sameRegistry ? from.repo.name : undefined, chunkSize: this.chunkSize });
   }
 
-  async writeManifest(bytes: Uint8Array, mediaType: string): Promise<Descriptor> {
+  async writeManifest(bytes: Uint8Array, mediaType: string): Promise<WrittenManifest> {
     const digest = digestBytes(bytes);
+    const subject = subjectOf(bytes);
     const existing = await this.repo.headManifest(digest);
-    const desc = existing ?? (await this.repo.putManifest(digest, bytes, mediaType));
+    let descriptor: Descriptor;
+    let subjectAccepted = false;
+    if (existing) {
+      descriptor = existing;
+      // Pushed before: the registry indexed it then if it has the API; ask whether it lists it.
+      if (subject && DIGEST.test(subject)) subjectAccepted = (await this.repo.referrersApi(subject))?.some((d) => d.digest === digest) ?? false;
+    } else {
+      const pushed = await this.repo.pushManifest(digest, bytes, mediaType);
+      descriptor = pushed.descriptor;
+      subjectAccepted = subject !== undefined && pushed.ociSubject === subject;
+    }
     this.written.set(digest, { bytes: Buffer.from(bytes), mediaType, digest });
-    return desc;
+    return { descriptor, subjectAccepted };
   }
 
   async tag(tag: string, desc: Descriptor): Promise<void> {
@@ -191,5 +252,9 @@ export class RegistryStore implements ImageStore {
 
   async tags(): Promise<string[]> {
     return await this.repo.listTags();
+  }
+
+  async referrers(digest: string, artifactType?: string): Promise<Descriptor[]> {
+    return await this.repo.referrers(digest, artifactType);
   }
 }

@@ -3,6 +3,7 @@
  * htpasswd basic auth, its own temp storage; stopped by the caller. Not exported from index.ts.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
@@ -121,4 +122,90 @@ export async function startProxy(upstream: string): Promise<TestProxy> {
   await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
   proxy.close = () => new Promise<void>((r) => server.close(() => r()));
   return proxy;
+}
+
+export interface TestReferrersFront {
+  host: string;
+  /** Requests seen, as `METHOD path?query`. */
+  log: string[];
+  /** Referrers per page of the API's answer (pagination with `Link`). */
+  pageSize: number;
+  close(): Promise<void>;
+}
+
+/**
+ * An OCI 1.1 registry in front of a real docker-registry (which has no referrers API): forwards
+ * everything, and adds the referrers API of distribution-spec v1.1 on top of it. A manifest PUT
+ * with a `subject` is answered with `OCI-Subject: <subject digest>` and indexed;
+ * `GET /v2/<name>/referrers/<digest>[?artifactType=]` answers an image index
+ * (`application/vnd.oci.image.index.v1+json`) of descriptors with `artifactType` and
+ * `annotations`, `OCI-Filters-Applied: artifactType` when it filtered, and `Link: <...>; rel="next"`
+ * when there are more than `pageSize`.
+ */
+export async function startReferrersFront(upstream: string, opts: { pageSize?: number } = {}): Promise<TestReferrersFront> {
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  const front: TestReferrersFront = { host, log: [], pageSize: opts.pageSize ?? 100, close: async () => {} };
+  /** `<repository> <subject digest>` → descriptors, in push order. */
+  const index = new Map<string, { mediaType: string; digest: string; size: number; artifactType?: string; annotations?: Record<string, string> }[]>();
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const url = new URL(req.url ?? "/", `http://${host}`);
+      front.log.push(`${req.method} ${url.pathname}${url.search}`);
+      const referrers = /^\/v2\/(.+)\/referrers\/(sha256:[a-f0-9]{64})$/.exec(url.pathname);
+      if (referrers && req.method === "GET") {
+        const type = url.searchParams.get("artifactType");
+        const all = (index.get(`${referrers[1]} ${referrers[2]}`) ?? []).filter((d) => !type || d.artifactType === type);
+        const page = Number(url.searchParams.get("page") ?? "0");
+        const manifests = all.slice(page * front.pageSize, (page + 1) * front.pageSize);
+        const headers: Record<string, string> = { "content-type": "application/vnd.oci.image.index.v1+json", "docker-distribution-api-version": "registry/2.0" };
+        if (type) headers["oci-filters-applied"] = "artifactType";
+        if ((page + 1) * front.pageSize < all.length) {
+          const next = new URLSearchParams({ ...(type ? { artifactType: type } : {}), page: String(page + 1) });
+          headers.link = `<${url.pathname}?${next.toString()}>; rel="next"`;
+        }
+        res.writeHead(200, headers).end(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests }));
+        return;
+      }
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "host") headers[k] = v;
+      const body = chunks.length ? Buffer.concat(chunks) : undefined;
+      fetch(`http://${upstream}${url.pathname}${url.search}`, { method: req.method, headers, body, redirect: "manual" })
+        .then(async (up) => {
+          const out: Record<string, string> = {};
+          up.headers.forEach((v, k) => {
+            if (k === "location") out[k] = v.replace(`http://${upstream}`, `http://${host}`);
+            else if (k !== "content-encoding" && k !== "transfer-encoding") out[k] = v;
+          });
+          const manifestPut = /^\/v2\/(.+)\/manifests\/[^/]+$/.exec(url.pathname);
+          if (manifestPut && req.method === "PUT" && up.status === 201 && body) {
+            let parsed: { mediaType?: string; artifactType?: string; config?: { mediaType?: string }; subject?: { digest?: string }; annotations?: Record<string, string> } = {};
+            try {
+              parsed = JSON.parse(body.toString("utf8")) as typeof parsed;
+            } catch {
+              /* not JSON: the registry would have refused it */
+            }
+            const subject = parsed.subject?.digest;
+            if (subject) {
+              const key = `${manifestPut[1]} ${subject}`;
+              const digest = `sha256:${createHash("sha256").update(body).digest("hex")}`;
+              const list = index.get(key) ?? [];
+              if (!list.some((d) => d.digest === digest)) {
+                const artifactType = parsed.artifactType ?? parsed.config?.mediaType;
+                list.push({ mediaType: parsed.mediaType ?? headers["content-type"] ?? "", digest, size: body.byteLength, ...(artifactType ? { artifactType } : {}), ...(parsed.annotations ? { annotations: parsed.annotations } : {}) });
+              }
+              index.set(key, list);
+              out["oci-subject"] = subject;
+            }
+          }
+          res.writeHead(up.status, out).end(Buffer.from(await up.arrayBuffer()));
+        })
+        .catch((e: Error) => res.writeHead(502).end(e.message));
+    });
+  });
+  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+  front.close = () => new Promise<void>((r) => server.close(() => r()));
+  return front;
 }
