@@ -44,6 +44,8 @@ async function workspaceCopy(): Promise<string> {
   await writeFile(config, (await readFile(config, "utf8")).replace('"../work/upstream/"', `"${work}/upstream/"`));
   const recipe = join(ws, "projects/greeter/project.yaml");
   await writeFile(recipe, (await readFile(recipe, "utf8")).replace("oci:../work/bases:busybox", `oci:${work}/bases:busybox`));
+  const key = spawnSync("bash", [join(repo, "examples/make-example-key.sh"), ws], { encoding: "utf8" });
+  assert.equal(key.status, 0, key.stderr);
   return ws;
 }
 

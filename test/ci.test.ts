@@ -109,7 +109,13 @@ test("signing: .mk-sign is keyless through id_tokens; a sign job is planned once
   const before = { ...(await inputOf(twoProjects, { registry: "registry.example.com/team" }, commands)), stages: [...CORE, "sbom", "scan"] };
   const tpl = assertValid("template with sign", planCiFiles(before)[".mailknight.yml"]!) as Record<string, { id_tokens?: unknown; script: string[] }>;
   assert.deepEqual(tpl[".mk-sign"]!.id_tokens, { SIGSTORE_ID_TOKEN: { aud: "sigstore" } });
-  assert.deepEqual(tpl[".mk-sign"]!.script, ['$MK_CLI sign "$MK_PROJECT@$MK_VERSION"', '$MK_CLI attest "$MK_PROJECT@$MK_VERSION"']);
+  // The example configures `signing:`: the job runs the sign and attest stages and hands on their records.
+  assert.deepEqual(before.releaseStages, ["sign", "attest"]);
+  assert.deepEqual(tpl[".mk-sign"]!.script, ['$MK_CLI stage sign "$MK_PROJECT@$MK_VERSION"', '$MK_CLI stage attest "$MK_PROJECT@$MK_VERSION"']);
+  assert.deepEqual((tpl[".mk-sign"] as unknown as { artifacts: { paths: string[] } }).artifacts.paths, ["$MK_LAYOUT/", "$MK_WORK/$MK_PROJECT/$MK_VERSION/sign/", "$MK_WORK/$MK_PROJECT/$MK_VERSION/attest/"]);
+  // Without `signing:` the job signs with the commands (keyless from the job's OIDC token).
+  const unconfigured = parse(planCiFiles({ ...before, releaseStages: [] })[".mailknight.yml"]!) as Record<string, { script: string[] }>;
+  assert.deepEqual(unconfigured[".mk-sign"]!.script, ['$MK_CLI sign "$MK_PROJECT@$MK_VERSION"', '$MK_CLI attest "$MK_PROJECT@$MK_VERSION"']);
   assert.equal("greeter@v1.1.0:sign" in (parse(planChildPipeline(before, "greeter")) as object), false, "sign refuses without a gate record: no job before the gate stage exists");
 
   const gated = { ...before, stages: [...CORE, "sbom", "scan", "gate"] };

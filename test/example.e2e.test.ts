@@ -37,6 +37,7 @@ async function freshWorkspace(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "mk-e2e-"));
   await cp(join(repo, "examples/workspace"), join(dir, "workspace"), { recursive: true, filter: (src) => !/\/(\.mailknight|out)(\/|$)/.test(src) });
   await cp(shared, join(dir, "work"), { recursive: true, verbatimSymlinks: true });
+  sh("bash", [join(repo, "examples/make-example-key.sh"), join(dir, "workspace")]);
   return join(dir, "workspace");
 }
 
@@ -100,6 +101,21 @@ test("the example builds reproducibly, caches, and every variant is readable by 
     await rm(bundle, { recursive: true, force: true });
   }
 
+  // The passed gate was followed by sign and attest (mailknight.yaml `signing:`, the local key):
+  // each variant verifies against the public key alone, with every attestation a release carries.
+  assert.deepEqual(first.results[0]!.stages.slice(-2).map((s) => `${s.stage}:${s.status}`), ["sign:ran", "attest:ran"]);
+  const publicKey = join(ws1, ".mailknight/keys/example.pub");
+  for (const img of first.results[0]!.images) {
+    const verified = mk(["-C", ws1, "--json", "verify", `oci:${layout}:${img.tags[0]}`, "--key", publicKey, "--require", "provenance,sbom,vuln,gate"]);
+    assert.equal(verified.code, 0, `${img.variant}: ${verified.stderr}`);
+    assert.equal((JSON.parse(verified.stdout) as { digest: string }).digest, img.digest);
+  }
+  // Another key does not verify them.
+  const otherPrefix = join(ws1, "..", "other");
+  assert.equal(mk(["-C", ws1, "key", "generate", "--output-prefix", otherPrefix], { MK_KEY_PASSWORD: "x" }).code, 0);
+  const wrongKey = mk(["-C", ws1, "verify", `oci:${layout}:${first.results[0]!.images[0]!.tags[0]}`, "--key", `${otherPrefix}.pub`]);
+  assert.equal(wrongKey.code, 3, wrongKey.stderr);
+
   // `mailknight gate <p>@<v>` alone decides on the scan stage's findings.
   const gate = mk(["-C", ws1, "gate", "greeter@v1.1.0"]);
   assert.equal(gate.code, 0, gate.stderr);
@@ -107,7 +123,7 @@ test("the example builds reproducibly, caches, and every variant is readable by 
 
   // Nothing changed: every stage is skipped (how fast: `npm run bench:cache`).
   const again = runJson(ws1);
-  assert.deepEqual(again.results[0]!.stages.map((s) => s.status), ["skipped", "skipped", "skipped", "skipped", "skipped", "skipped", "skipped"]);
+  assert.deepEqual(again.results[0]!.stages.map((s) => s.status), ["skipped", "skipped", "skipped", "skipped", "skipped", "skipped", "skipped", "skipped", "skipped"]);
   assert.deepEqual(digests(again), digests(first));
 
   // Only a patch changes: patch and everything after it run again, fetch does not.
@@ -115,7 +131,7 @@ test("the example builds reproducibly, caches, and every variant is readable by 
   const patch = await readFile(patchFile, "utf8");
   await writeFile(patchFile, patch.replace("name too long", "name is too long"));
   const changed = runJson(ws1);
-  assert.deepEqual(changed.results[0]!.stages.map((s) => `${s.stage}:${s.status}`), ["fetch:skipped", "patch:ran", "build:ran", "package:ran", "sbom:ran", "scan:ran", "gate:ran"]);
+  assert.deepEqual(changed.results[0]!.stages.map((s) => `${s.stage}:${s.status}`), ["fetch:skipped", "patch:ran", "build:ran", "package:ran", "sbom:ran", "scan:ran", "gate:ran", "sign:ran", "attest:ran"]);
   assert.notDeepEqual(digests(changed), digests(first));
 
   // Without vulnerability data and without gate.allowMissingData the gate fails closed: exit 1,
@@ -134,7 +150,7 @@ test("the example builds reproducibly, caches, and every variant is readable by 
   const keyPrefix = join(ws1, "..", "signing");
   const keyEnv = { MK_KEY_PASSWORD: "example-passphrase" };
   assert.equal(mk(["-C", ws1, "key", "generate", "--output-prefix", keyPrefix], keyEnv).code, 0);
-  for (const cmd of [["sign", "greeter", "--key", `${keyPrefix}.key`], ["publish", "greeter"]]) {
+  for (const cmd of [["sign", "greeter", "--key", `${keyPrefix}.key`], ["stage", "sign", "greeter@v1.1.0"], ["stage", "attest", "greeter@v1.1.0"], ["publish", "greeter"]]) {
     const refused = mk(["-C", ws1, ...cmd], keyEnv);
     assert.equal(refused.code, 1, `${cmd.join(" ")}: ${refused.stderr}`);
     assert.match(refused.stderr, /E_GATE_FAILED/, cmd.join(" "));

@@ -1,14 +1,17 @@
 /**
  * The predicates for one packaged image of a release, read from the pipeline's work directory:
- * SLSA provenance from the stage records, the SBOM the sbom stage wrote (when it ran), and the
- * project's OpenVEX documents. Reading only; signing and attaching happen in sign/.
+ * SLSA provenance from the stage records, the SBOM the sbom stage wrote (when it ran), the
+ * project's OpenVEX documents, and the scan's findings and the gate's decision for the variant. Reading only; signing and attaching happen in sign/.
  */
 import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { digestOfJson } from "../util/digest.js";
 import { MAILKNIGHT_VERSION } from "../pipeline/version.js";
 import { buildProvenance, readStageRecords } from "./provenance.js";
-import { openvexPredicate, sbomPredicate, type Predicate } from "./predicates.js";
+import { gateDecisionPredicate, openvexPredicate, sbomPredicate, vulnScanPredicate, type Predicate } from "./predicates.js";
+import type { StageRecord } from "../pipeline/record.js";
+import type { GateDecision as PolicyDecision } from "../policy/decide.js";
+import type { Finding } from "../vuln/model.js";
 import { PredicateType } from "./statement.js";
 
 export interface ReleaseImageInput {
@@ -61,5 +64,34 @@ export async function releasePredicates(input: ReleaseImageInput): Promise<Predi
     vexFiles = [];
   }
   for (const f of vexFiles) out.push(openvexPredicate(await readJsonIfPresent(join(input.vexDir, f))));
+  const scan = records.find((r) => r.stage === "scan")?.record;
+  const findings = (await readJsonIfPresent(join(input.workDir, "scan", `${input.variant}.findings.json`))) as Finding[] | undefined;
+  if (scan && findings) out.push(scanPredicate(scan, findings));
+  const decision = (await readJsonIfPresent(join(input.workDir, "gate", `${input.variant}.decision.json`))) as PolicyDecision | undefined;
+  if (decision) out.push(gatePredicate(decision));
   return out;
+}
+
+/** The scan stage's findings for one variant, in the in-toto vulns predicate. */
+function scanPredicate(record: StageRecord, findings: Finding[]): Predicate {
+  return vulnScanPredicate({
+    scanner: { uri: "https://mailknight.dev/scanner", version: MAILKNIGHT_VERSION },
+    // The database version is the digest of the imported OSV data's manifest (every file by sha256).
+    ...(record.outputs.vulnData === "osv" ? { dbUri: "https://osv.dev", dbVersion: String(record.inputs.vulnData) } : {}),
+    startedOn: record.startedAt,
+    finishedOn: record.finishedAt,
+    results: findings.map((f) => ({ id: f.id, severity: f.severity, ...(f.package.purl ? { package: f.package.purl } : {}) })),
+  });
+}
+
+/** The gate stage's decision for one variant, in our gate-decision predicate (see the README). */
+function gatePredicate(d: PolicyDecision): Predicate {
+  const entry = (v: PolicyDecision["findings"][number]) => ({ id: v.finding.id, severity: v.effectiveSeverity, package: v.finding.package.purl ?? `${v.finding.package.ecosystem}/${v.finding.package.name}@${v.finding.package.version}` });
+  return gateDecisionPredicate({
+    verdict: d.passed ? "pass" : "fail",
+    policy: { digest: digestOfJson(d.policy) },
+    decidedOn: d.decidedAt,
+    blocking: d.findings.filter((v) => v.blocking).map(entry),
+    waived: d.findings.filter((v) => v.suppressed && v.statement).map((v) => ({ ...entry(v), vex: v.statement!.source.documentId })),
+  });
 }

@@ -5,6 +5,7 @@
  */
 import { relative } from "node:path";
 import { planVariant } from "../pipeline/stages/package-plan.js";
+import { releaseStagesOf } from "../pipeline/record.js";
 import { listProjects, loadProject, type Workspace } from "../workspace/workspace.js";
 import { VARIANTS } from "../workspace/schema.js";
 import { TEMPLATE_FILE, type CiInput, type CiProject, type TemplateSource } from "./model.js";
@@ -34,6 +35,7 @@ export async function collectInput(ws: Workspace, opts: CollectOptions): Promise
   const reg = ws.config.registry;
   return {
     stages: [...opts.stages],
+    releaseStages: releaseStagesOf(ws),
     // Sorted: the order commander registers commands in must not change the output.
     commands: [...opts.commands].sort(),
     projects,

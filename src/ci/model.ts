@@ -24,6 +24,11 @@ export type TemplateSource =
 export interface CiInput {
   /** Stages `mailknight stage` runs, in order (STAGE_ORDER when generating). */
   stages: readonly string[];
+  /**
+   * Stages the sign job runs with `mailknight stage` (sign, attest) when mailknight.yaml configures
+   * `signing:`; absent or empty, the job runs the `sign`/`attest` commands instead.
+   */
+  releaseStages?: readonly string[];
   /** Top-level CLI commands that exist (e.g. `publish`, `gate`, `sync`); jobs need them. */
   commands: readonly string[];
   projects: CiProject[];

@@ -69,14 +69,18 @@ function stageJobTemplate(stage: string): CiDocument {
  * land in the layout, which is handed on to the release job as an artifact.
  */
 function signTemplate(input: CiInput): CiDocument {
-  const script = ['$MK_CLI sign "$MK_PROJECT@$MK_VERSION"'];
-  if (has(input, "attest")) script.push('$MK_CLI attest "$MK_PROJECT@$MK_VERSION"');
+  const stages = input.releaseStages ?? [];
+  // With `signing:` configured, the stages run and their records go on to the release job
+  // (publish reads the evidence from the layout they sign into).
+  const script = stages.length > 0
+    ? stages.map((stage) => `$MK_CLI stage ${stage} "$MK_PROJECT@$MK_VERSION"`)
+    : ['$MK_CLI sign "$MK_PROJECT@$MK_VERSION"', ...(has(input, "attest") ? ['$MK_CLI attest "$MK_PROJECT@$MK_VERSION"'] : [])];
   return {
     extends: ".mk-job",
     interruptible: false,
     id_tokens: { SIGSTORE_ID_TOKEN: { aud: "sigstore" } },
     script,
-    artifacts: { paths: ["$MK_LAYOUT/"], expire_in: "1 week" },
+    artifacts: { paths: ["$MK_LAYOUT/", ...stages.map((stage) => `${STAGE_DIR}/${stage}/`)], expire_in: "1 week" },
   };
 }
 

@@ -5,7 +5,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { resolve } from "node:path";
 import { ExitCode, MkError, formatError, isMkError } from "../errors.js";
-import { gateVerdict, runPipeline, runStage, STAGE_ORDER, type PipelineEvent, type RunResult } from "../pipeline/index.js";
+import { gateVerdict, runPipeline, runStage, ALL_STAGES, STAGE_ORDER, type PipelineEvent, type RunResult } from "../pipeline/index.js";
 import { MAILKNIGHT_VERSION } from "../pipeline/version.js";
 import {
   findWorkspaceRoot,
@@ -244,7 +244,7 @@ export function buildProgram(groups: Registrar[] = []): Command {
     .option("--variant <list>", "only these variants (comma-separated: distroless,standard,dev)")
     .option("--release-date <YYYYMMDD>", "date in the LTS tag (default: today, UTC; env MK_RELEASE_DATE)")
     .option("--force", "re-run every stage even when its inputs are unchanged")
-    .description(`run ${STAGE_ORDER.join(" → ")} for each project@version`)
+    .description(`run ${STAGE_ORDER.join(" → ")} (then sign → attest when mailknight.yaml configures signing) for each project@version`)
     .action(async (refs: string[], o: { variant?: string; releaseDate?: string; force?: boolean }, cmd: Command) => {
       const ws = await workspaceFor(cmd);
       const options = { variants: parseVariants(o.variant), releaseDate: checkReleaseDate(o.releaseDate), force: o.force };
@@ -267,12 +267,19 @@ export function buildProgram(groups: Registrar[] = []): Command {
             stages: r.outcomes.map((s) => ({ stage: s.stage, status: s.status, inputDigest: s.record.inputDigest, outputDigest: s.record.outputDigest, durationMs: s.record.durationMs })),
             images: r.images,
             gate: r.gate,
+            ...(r.signed ? { signed: r.signed } : {}),
           })),
         });
       } else if (!globals(cmd).quiet) {
         console.log("");
         console.log(table(["PROJECT", "VERSION", "VARIANT", "DIGEST", "SIZE", "COMPONENTS", "TAG", "TIME"], summaryRows(results)));
-        for (const r of results) console.log(`gate ${r.project}@${r.version}: ${r.gate.verdict}${r.gate.reasons.length ? ` (${r.gate.reasons.join("; ")})` : ""}`);
+        for (const r of results) {
+          console.log(`gate ${r.project}@${r.version}: ${r.gate.verdict}${r.gate.reasons.length ? ` (${r.gate.reasons.join("; ")})` : ""}`);
+          if (r.signed) {
+            const count = r.signed.reduce((n, i) => n + i.attached.length, 0);
+            console.log(`signed ${r.project}@${r.version}: ${r.signed.length} image(s), ${count} signature(s) and attestation(s) attached`);
+          }
+        }
         console.log(`\nimages in oci:${ws.layoutDir}`);
       }
       if (failedGates.length > 0) {
@@ -285,7 +292,7 @@ export function buildProgram(groups: Registrar[] = []): Command {
 
   program
     .command("stage")
-    .argument("<stage>", `one of ${STAGE_ORDER.join(", ")}`)
+    .argument("<stage>", `one of ${ALL_STAGES.join(", ")}`)
     .argument("<ref>", "<project>@<version>")
     .option("--variant <list>", "package: only these variants")
     .option("--release-date <YYYYMMDD>", "package: date in the LTS tag")

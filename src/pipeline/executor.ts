@@ -12,7 +12,7 @@ import { withLock } from "../util/lock.js";
 import { loadProject, selectSource, type Workspace } from "../workspace/workspace.js";
 import { stageDir, type RunOptions, type StageContext, type StageDefinition } from "./context.js";
 import type { EventSink } from "./events.js";
-import { readRecord, requireRecord, writeRecord, STAGE_ORDER, type PipelineStage, type StageName, type StageRecord, STAGE_RECORD_TYPE } from "./record.js";
+import { readRecord, releaseStagesOf, requireRecord, writeRecord, ALL_STAGES, RELEASE_STAGES, STAGE_ORDER, type PipelineStage, type StageName, type StageRecord, STAGE_RECORD_TYPE } from "./record.js";
 import { fetchStage } from "./stages/fetch.js";
 import { patchStage } from "./stages/patch.js";
 import { buildStage } from "./stages/build.js";
@@ -21,6 +21,7 @@ import { MAILKNIGHT_VERSION } from "./version.js";
 import { sbomStage } from "../sbom/stage.js";
 import { scanStage } from "../vuln/stage.js";
 import { gateStage } from "../policy/stage.js";
+import { attestStage, signStage, type SignedImage } from "../sign/stage.js";
 
 export const STAGES: Record<PipelineStage, StageDefinition> = {
   fetch: fetchStage,
@@ -30,6 +31,8 @@ export const STAGES: Record<PipelineStage, StageDefinition> = {
   sbom: sbomStage,
   scan: scanStage,
   gate: gateStage,
+  sign: signStage,
+  attest: attestStage,
 };
 
 export interface StageOutcome {
@@ -52,6 +55,8 @@ export interface RunResult {
   hermetic: boolean;
   /** The gate stage's verdict; "fail" means nothing may be signed or published. */
   gate: { verdict: "pass" | "fail"; reasons: string[] };
+  /** What the sign and attest stages attached per image, when signing is configured and the gate passed. */
+  signed?: SignedImage[];
   durationMs: number;
 }
 
@@ -133,7 +138,14 @@ async function executeStage(ctx: StageContext, def: StageDefinition): Promise<St
   }
 }
 
-/** fetch → patch → build → package for one project@version. */
+function signedImages(ctx: StageContext): SignedImage[] | undefined {
+  const sign = ctx.records.sign?.outputs.images as SignedImage[] | undefined;
+  if (!sign) return undefined;
+  const attest = (ctx.records.attest?.outputs.images ?? []) as SignedImage[];
+  return sign.map((img) => ({ ...img, attached: [...img.attached, ...(attest.find((a) => a.digest === img.digest)?.attached ?? [])] }));
+}
+
+/** fetch → … → gate, then sign → attest when configured and the gate passed, for one project@version. */
 export async function runPipeline(ws: Workspace, projectName: string, version: string | undefined, options: RunOptions, emit: EventSink): Promise<RunResult> {
   const started = Date.now();
   const ctx = await makeContext(ws, projectName, version, options, emit);
@@ -141,9 +153,13 @@ export async function runPipeline(ws: Workspace, projectName: string, version: s
   return await withLock(join(ctx.workDir, ".lock"), ctx.ref, async () => {
     const outcomes: StageOutcome[] = [];
     for (const name of STAGE_ORDER) outcomes.push(await executeStage(ctx, STAGES[name]));
+    const gate = gateVerdict(ctx.records.gate!);
+    // Only a release that passed its gate is signed: a signature vouches for the gate's decision.
+    if (gate.verdict === "pass") for (const name of releaseStagesOf(ws)) outcomes.push(await executeStage(ctx, STAGES[name]));
     const counts = (ctx.records.sbom?.outputs.componentCounts ?? {}) as Record<string, number>;
     const images = (await releaseImages(ctx, ctx.records.package!)).map((img) => ({ ...img, components: counts[img.variant] }));
-    return { project: ctx.project, version: ctx.version, outcomes, images, hermetic: ctx.records.build!.hermetic, gate: gateVerdict(ctx.records.gate!), durationMs: Date.now() - started };
+    const signed = signedImages(ctx);
+    return { project: ctx.project, version: ctx.version, outcomes, images, hermetic: ctx.records.build!.hermetic, gate, ...(signed ? { signed } : {}), durationMs: Date.now() - started };
   });
 }
 
@@ -156,15 +172,21 @@ export async function runStage(
   options: RunOptions,
   emit: EventSink,
 ): Promise<StageOutcome & { images: ImageSummary[] }> {
-  if (!(STAGE_ORDER as readonly string[]).includes(stage)) {
-    throw new MkError("E_USAGE", `unknown stage "${stage}"`, { hint: `stages: ${STAGE_ORDER.join(", ")}` });
+  if (!(ALL_STAGES as readonly string[]).includes(stage)) {
+    throw new MkError("E_USAGE", `unknown stage "${stage}"`, { hint: `stages: ${ALL_STAGES.join(", ")}` });
   }
   const name = stage as PipelineStage;
   const ctx = await makeContext(ws, projectName, version, options, emit);
   await ensureDir(ctx.workDir);
   return await withLock(join(ctx.workDir, ".lock"), ctx.ref, async () => {
-    for (const before of STAGE_ORDER.slice(0, STAGE_ORDER.indexOf(name))) {
+    for (const before of ALL_STAGES.slice(0, ALL_STAGES.indexOf(name))) {
       ctx.records[before] = await requireRecord(stageDir(ctx, before), before, ctx.ref);
+    }
+    if ((RELEASE_STAGES as readonly string[]).includes(name)) {
+      const gate = gateVerdict(ctx.records.gate!);
+      if (gate.verdict !== "pass") {
+        throw new MkError("E_GATE_FAILED", `the gate of ${ctx.ref} did not pass; refusing to ${name}`, { hint: gate.reasons.join("; ") || "see the gate stage's decision files" });
+      }
     }
     const outcome = await executeStage(ctx, STAGES[name]);
     const images = name === "package" ? await releaseImages(ctx, outcome.record) : [];

@@ -11,11 +11,25 @@ import { MkError } from "../errors.js";
 
 export const STAGE_RECORD_TYPE = "https://mailknight.dev/stage-record/v1";
 
-/** Every stage there is; STAGE_ORDER lists the ones the local executor runs today. */
-export type StageName = "fetch" | "patch" | "build" | "package" | "sbom" | "scan" | "gate";
+/** Every stage there is. */
+export type StageName = "fetch" | "patch" | "build" | "package" | "sbom" | "scan" | "gate" | "sign" | "attest";
+/** The stages every run goes through, in order; each CI child pipeline has one job per stage. */
 export const STAGE_ORDER = ["fetch", "patch", "build", "package", "sbom", "scan", "gate"] as const satisfies readonly StageName[];
+/**
+ * Stages that run after a passed gate when the workspace configures `signing:` (in CI they run
+ * in the sign job, on tags, where the OIDC token for keyless signing exists).
+ */
+export const RELEASE_STAGES = ["sign", "attest"] as const satisfies readonly StageName[];
 /** A stage the executor runs. */
-export type PipelineStage = (typeof STAGE_ORDER)[number];
+export type PipelineStage = (typeof STAGE_ORDER)[number] | (typeof RELEASE_STAGES)[number];
+export const ALL_STAGES: readonly PipelineStage[] = [...STAGE_ORDER, ...RELEASE_STAGES];
+
+/** The release stages a workspace runs after a passed gate: none without `signing:`. */
+export function releaseStagesOf(ws: { config: { signing?: { attest: boolean } } }): PipelineStage[] {
+  const s = ws.config.signing;
+  if (!s) return [];
+  return s.attest ? [...RELEASE_STAGES] : ["sign"];
+}
 
 export interface StageRecord {
   _type: typeof STAGE_RECORD_TYPE;

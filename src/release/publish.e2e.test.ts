@@ -22,6 +22,7 @@ import { startProxy, startRegistry, type TestProxy, type TestRegistry } from "..
 import { openWorkspace } from "../workspace/index.js";
 import { publish } from "./publish.js";
 import { readReleaseIndex } from "./release-index.js";
+import { findSignatures, provenanceDigest, signatureDigest } from "./signatures.js";
 import { RELEASE_INDEX_ARTIFACT_TYPE, pushReleaseIndex, verifyReleaseIndex } from "./verify.js";
 import type { Descriptor } from "../oci/spec.js";
 
@@ -46,17 +47,34 @@ before(async () => {
   sh("bash", [join(repo, "examples/bases/make-busybox-base.sh"), join(dir, "work/bases"), "busybox"]);
   ws = join(dir, "workspace");
   await cp(join(repo, "examples/workspace"), ws, { recursive: true, filter: (src) => !/\/(\.mailknight|out)(\/|$)/.test(src) });
+  sh("bash", [join(repo, "examples/make-example-key.sh"), ws]);
+  // Built without `signing:` first, so the first test can see publish refuse unsigned images.
+  const config = join(ws, "mailknight.yaml");
+  const withSigning = await readFile(config, "utf8");
+  assert.match(withSigning, /\nsigning:\n[\s\S]*$/);
+  await writeFile(config, withSigning.replace(/\nsigning:\n[\s\S]*$/, "\n"));
   sh(process.execPath, [cli, "-C", ws, "-q", "run", "greeter", "--release-date", "20260101"], { ...process.env, CI: "1" });
+  await writeFile(config, withSigning);
   reg = await startRegistry();
   proxy = await startProxy(reg.host);
   // Publish through the proxy, so the test can slow uploads down and see every request.
-  await appendFile(join(ws, "mailknight.yaml"), `registry:\n  host: ${proxy.host}\n  namespace: mk/images\n`);
+  await appendFile(config, `registry:\n  host: ${proxy.host}\n  namespace: mk/images\n`);
 });
 
 after(async () => {
   await proxy?.close();
   await reg?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+test("with signing configured, publish refuses unsigned images and pushes nothing; run then signs only", async () => {
+  const refused = spawnSync(process.execPath, [cli, "-C", ws, "publish", "greeter"], { encoding: "utf8", env: { ...process.env, CI: "1" } });
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /E_NOT_FOUND/);
+  assert.match(refused.stderr, /no signature and no provenance attestation .* refusing to publish it unsigned/);
+  assert.equal(proxy.log.filter((l) => !l.startsWith("GET /v2/ ")).length, 0, `nothing may reach the registry: ${proxy.log.join(", ")}`);
+  const run = JSON.parse(sh(process.execPath, [cli, "-C", ws, "--json", "run", "greeter", "--release-date", "20260101"], { ...process.env, CI: "1" })) as { results: { stages: { stage: string; status: string }[] }[] };
+  assert.deepEqual(run.results[0]!.stages.filter((st) => st.status === "ran").map((st) => st.stage), ["sign", "attest"]);
 });
 
 test("publish killed with -9 mid-upload leaves no tag on a partial image; a re-run finishes; a third uploads nothing", async () => {
@@ -101,6 +119,17 @@ test("publish killed with -9 mid-upload leaves no tag on a partial image; a re-r
     sh("skopeo", ["copy", "--src-tls-verify=false", `docker://${reg.host}/mk/images/greeter:${img.tags[0]}`, `oci:${out}:rt`]);
     assert.equal((await (await OciLayout.open(out)).resolve("rt"))?.digest, img.digest, "skopeo's copy back must have the same digest");
   }
+  // The signatures and attestations went along: the registry alone (no layout, no workspace)
+  // verifies every variant with the public key, and lists both signature layouts.
+  const publicKey = join(ws, ".mailknight/keys/example.pub");
+  const tags = await registryRepo.listTags();
+  for (const img of resumed.images) {
+    const hex = img.digest.slice("sha256:".length);
+    for (const t of [`sha256-${hex}`, `sha256-${hex}.sig`, `sha256-${hex}.att`]) assert.ok(tags.includes(t), `${t} in ${tags.join(", ")}`);
+    const verified = spawnSync(process.execPath, [cli, "--json", "verify", `docker://${reg.host}/mk/images/greeter:${img.tags[0]}`, "--key", publicKey, "--require", "provenance,sbom,vuln,gate"], { encoding: "utf8" });
+    assert.equal(verified.status, 0, `${img.variant}: ${verified.stderr}`);
+    assert.deepEqual((JSON.parse(verified.stdout) as { signatures: { format: string }[] }).signatures.map((x) => x.format).sort(), ["bundle-referrer", "cosign-legacy"]);
+  }
   assert.deepEqual(resumed.images.map((i) => i.tags), [
     ["v1.1.0-lts.20260101-distroless", "v1.1.0-distroless"],
     ["v1.1.0-lts.20260101", "v1.1.0"],
@@ -124,6 +153,11 @@ test("publish killed with -9 mid-upload leaves no tag on a partial image; a re-r
   assert.equal(entry.annotations?.["dev.mailknight.lts-tag"], "v1.1.0-lts.20260101");
   assert.equal(entry.annotations?.["dev.mailknight.project"], "greeter");
   assert.equal(entry.annotations?.["org.opencontainers.image.version"], "v1.1.0");
+  // Evidence digests: the signature and provenance referrers, as the registry lists them.
+  const evidence = await findSignatures(new RegistryStore(registryRepo), entry.digest);
+  assert.equal(entry.annotations?.["dev.mailknight.signature.digest"], signatureDigest(evidence));
+  assert.equal(entry.annotations?.["dev.mailknight.provenance.digest"], provenanceDigest(evidence));
+  assert.ok(evidence.referrers.some((d) => d.digest === entry.annotations?.["dev.mailknight.provenance.digest"]));
   const asLayout = join(dir, "index-as-layout");
   await cp(join(w.layoutDir, "oci-layout"), join(asLayout, "oci-layout"));
   await writeFile(join(asLayout, "index.json"), await readFile(join(ws, "mailknight-index.json")));

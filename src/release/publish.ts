@@ -4,9 +4,13 @@
  * (`<version>-lts.<YYYYMMDD>[-variant]` and the moving `<version>[-variant]`), then records the
  * releases in mailknight-index.json.
  *
- * Safety comes from copyImage's order (blobs, manifest, tags): a publish killed at any point
- * leaves no tag on a partial image, and re-running it skips what is already there, so publishing
- * is idempotent and resumable without any state of its own.
+ * When mailknight.yaml configures `signing:`, every image must carry its signature (and, with
+ * attestations on, its provenance) in the layout, and those go along: bundle referrers and
+ * cosign's `.sig`/`.att` tags.
+ *
+ * Safety comes from the order (blobs, manifest, signatures, tags): a publish killed at any point
+ * leaves no tag on a partial or unsigned image, and re-running it skips what is already there, so
+ * publishing is idempotent and resumable.
  */
 import { join } from "node:path";
 import { MkError } from "../errors.js";
@@ -20,6 +24,7 @@ import type { PackagedImage } from "../pipeline/stages/package.js";
 import { readRecord, requireRecord } from "../pipeline/record.js";
 import { loadProject, selectSource, type Workspace } from "../workspace/index.js";
 import { ReleaseAnnotation, recordReleases } from "./release-index.js";
+import { copySignatures, findSignatures, provenanceDigest, requireSigned, signatureDigest } from "./signatures.js";
 
 export interface PublishOptions {
   project: string;
@@ -103,7 +108,8 @@ export async function publish(ws: Workspace, opts: PublishOptions): Promise<Publ
   const index = (await layout.readIndex()).manifests;
   const client = new RegistryClient({ ...opts.client, registry: reg.host, insecure: reg.insecure });
   const repoName = reg.namespace ? `${reg.namespace}/${opts.project}` : opts.project;
-  const dst = new RegistryStore(new RegistryRepository(client, repoName));
+  // Upload sessions are saved under .mailknight/uploads, so a publish killed mid-blob resumes it.
+  const dst = new RegistryStore(new RegistryRepository(client, repoName, { uploadStateDir: join(ws.root, ".mailknight", "uploads") }));
   dst.chunkSize = opts.chunkSize;
   const src = new LayoutStore(layout);
   const extra = await evidence(ws, opts.project, version);
@@ -118,7 +124,15 @@ export async function publish(ws: Workspace, opts: PublishOptions): Promise<Publ
         hint: `run \`mailknight run ${ref}\` to package and tag it`,
       });
     }
-    const r = await copyImage(src, img.digest, dst, { tags, concurrency: reg.concurrency, onBlob: (d, res) => opts.onBlob?.(img.variant, d.digest, res) });
+    const signatures = await findSignatures(src, img.digest);
+    if (ws.config.signing) requireSigned(signatures, { ref, variant: img.variant, digest: img.digest, attest: ws.config.signing.attest });
+    // By digest first, then its signatures and attestations, then the tags: a tag never names an
+    // image whose evidence is not in the registry yet.
+    const r = await copyImage(src, img.digest, dst, { tags: [], concurrency: reg.concurrency, onBlob: (d, res) => opts.onBlob?.(img.variant, d.digest, res) });
+    await copySignatures(src, dst, img.digest, signatures, reg.concurrency);
+    for (const tag of tags) await dst.tag(tag, r.descriptor);
+    const sig = signatureDigest(signatures);
+    const prov = provenanceDigest(signatures);
     published.push({ variant: img.variant, digest: r.descriptor.digest, repository: `${reg.host}/${repoName}`, tags, blobs: r.blobs });
     const manifest = JSON.parse((await layout.readBlob(img.digest)).toString("utf8")) as { annotations?: Record<string, string> };
     const own = Object.fromEntries(Object.entries(manifest.annotations ?? {}).filter(([k]) => k.startsWith("org.opencontainers.image.") || k.startsWith("dev.mailknight.")));
@@ -129,6 +143,8 @@ export async function publish(ws: Workspace, opts: PublishOptions): Promise<Publ
       annotations: {
         ...own,
         ...extra,
+        ...(sig ? { [ReleaseAnnotation.signatureDigest]: sig } : {}),
+        ...(prov ? { [ReleaseAnnotation.provenanceDigest]: prov } : {}),
         [Annotation.refName]: `${opts.project}:${lts}`,
         [ReleaseAnnotation.ltsTag]: lts,
         [ReleaseAnnotation.variant]: img.variant,

@@ -14,6 +14,7 @@ import { openLocation } from "../oci/registry/location.js";
 import { MAILKNIGHT_VERSION } from "../pipeline/version.js";
 import { findWorkspaceRoot, openWorkspace, parseProjectRef } from "../workspace/workspace.js";
 import { signBlobs } from "./blob.js";
+import { configuredSigner } from "./configured-signer.js";
 import { generateKeyPair, loadPrivateKey, loadPublicKey, readPassphrase } from "./keys.js";
 import { attestRelease, signRelease, type ReleaseResult } from "./release.js";
 import { attestImage, signImage, type LayoutSwitches } from "./image-sign.js";
@@ -57,7 +58,7 @@ async function signerFrom(o: SignerOpts): Promise<MkSigner> {
 
 function signerOptions(cmd: Command): Command {
   return cmd
-    .option("--key <file>", "encrypted PKCS#8 private key (default: keyless with SIGSTORE_ID_TOKEN)")
+    .option("--key <file>", "encrypted PKCS#8 private key (default: mailknight.yaml's signing:, else keyless with SIGSTORE_ID_TOKEN)")
     .option("--password-file <file>", "key passphrase file (default: $MK_KEY_PASSWORD)")
     .option("--fulcio-url <url>", "Fulcio for keyless signing (default: public-good instance)")
     .option("--rekor-url <url>", "Rekor transparency log (default: public-good instance)")
@@ -146,7 +147,11 @@ export function registerSignCommands(program: Command): void {
           result = await signOneImage(which, target, await signerFrom(o), switches, o);
         } else {
           const { project, version } = parseProjectRef(target);
-          const opts = { ws: await workspace(cmd), project, version, signer: await signerFrom(o), switches, allowUngated: o.allowUngated };
+          const ws = await workspace(cmd);
+          // No signer on the command line: the workspace's `signing:` section, when there is one.
+          const useConfigured = !o.key && !o.fulcioUrl && !o.rekorUrl && !o.tsaUrl && ws.config.signing !== undefined;
+          const signer = useConfigured ? await configuredSigner(ws) : await signerFrom(o);
+          const opts = { ws, project, version, signer, switches, allowUngated: o.allowUngated };
           result = which === "sign" ? await signRelease(opts) : await attestRelease(opts);
         }
         if (g.json) process.stdout.write(JSON.stringify(result, null, 2) + "\n");

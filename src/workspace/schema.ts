@@ -22,14 +22,20 @@ const versionName = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, "must start with a letter or digit and use only letters, digits and . _ + -");
 
 /**
- * Base image reference: `scratch`, or `oci:<layout-dir>:<ref>[@sha256:<hex>]` with the layout
- * path relative to the workspace root. A digest, when given, is verified.
+ * Base image reference: `scratch`; `oci:<layout-dir>:<ref>[@sha256:<hex>]` with the layout path
+ * relative to the workspace root; or an image in an OCI registry, `[docker://][registry/]
+ * repository[:tag][@sha256:<hex>]` with Docker's defaults (docker.io, `library/`). A digest, when
+ * given, is verified; a registry base without one is refused unless the recipe is `insecure: true`
+ * (checked by the package stage, which knows the recipe).
  */
+const REGISTRY_DOMAIN = "(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?";
+const REPO_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const REGISTRY_BASE = `(?:docker://)?(?:${REGISTRY_DOMAIN}/)?${REPO_COMPONENT}(?:/${REPO_COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?`;
 export const baseRefSchema = z
   .string()
   .regex(
-    /^(scratch|oci:[^:@]+:[A-Za-z0-9][A-Za-z0-9._:/+-]*(@sha256:[a-f0-9]{64})?)$/,
-    "must be `scratch` or `oci:<layout-dir>:<tag>` optionally followed by `@sha256:<digest>`",
+    new RegExp(`^(?:scratch|oci:[^:@]+:[A-Za-z0-9][A-Za-z0-9._:/+-]*(?:@sha256:[a-f0-9]{64})?|${REGISTRY_BASE})$`),
+    "must be `scratch`, `oci:<layout-dir>:<tag>[@sha256:<digest>]`, or a registry image `[registry/]repository:tag@sha256:<digest>` (e.g. registry.example.com/library/busybox:1.36@sha256:<64 hex>)",
   );
 
 /** Version schemes a tracking policy can order releases with (ids of src/vuln/versioning). */
@@ -209,6 +215,28 @@ export const workspaceConfigSchema = z.strictObject({
     })
     .optional()
     .describe("Where released images are published"),
+  signing: z
+    .strictObject({
+      method: z
+        .enum(["auto", "key", "keyless"])
+        .default("auto")
+        .describe("auto: keyless when an OIDC token is in SIGSTORE_ID_TOKEN (GitLab id_tokens), else the key; key or keyless forces one"),
+      key: nonEmpty.optional().describe("Encrypted PKCS#8 or cosign private key, workspace-relative (`mailknight key generate` makes one)"),
+      passwordFile: nonEmpty
+        .optional()
+        .describe("File holding the key's passphrase, workspace-relative; default: the MK_KEY_PASSWORD environment variable"),
+      fulcioUrl: nonEmpty.regex(/^https?:\/\//, "must be an http(s) URL").optional().describe("Fulcio for keyless signing (default: Sigstore's public instance)"),
+      rekorUrl: nonEmpty.regex(/^https?:\/\//, "must be an http(s) URL").optional().describe("Rekor transparency log (default: Sigstore's public instance)"),
+      tsaUrl: nonEmpty.regex(/^https?:\/\//, "must be an http(s) URL").optional().describe("RFC 3161 timestamp authority (default: none)"),
+      tlog: z.boolean().default(true).describe("Upload keyless signatures to Rekor (false: private deployments with a TSA)"),
+      referrers: z.boolean().default(true).describe("Attach Sigstore bundles as OCI 1.1 referrers (with the sha256-<hex> tag fallback)"),
+      legacy: z.boolean().default(true).describe("Also write cosign's legacy sha256-<hex>.sig / .att tags"),
+      attest: z.boolean().default(true).describe("Run the attest stage (provenance, SBOM, vulnerability scan, VEX and gate attestations) after sign"),
+    })
+    .refine((s) => s.method !== "key" || s.key !== undefined, { message: "method: key needs `key: <private key file>`", path: ["key"] })
+    .refine((s) => s.referrers || s.legacy, { message: "switch on at least one of `referrers` and `legacy`, or nothing would be attached", path: ["referrers"] })
+    .optional()
+    .describe("When set, `mailknight run` signs and attests every release after its gate passes, and `publish` refuses unsigned releases"),
   gate: z
     .strictObject({
       failOn: z
