@@ -1,33 +1,14 @@
 /** Test fixtures for the fetch step: temp dirs, real git repositories, a loopback HTTP server. */
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { run } from "../../util/exec.js";
+import { fixtureGit, tempDir as sharedTempDir } from "../../util/testing/git.js";
 
-export async function tempDir(prefix = "mk-fetch-"): Promise<{ path: string; cleanup: () => Promise<void> }> {
-  const path = await mkdtemp(join(tmpdir(), prefix));
-  return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
-}
+export const tempDir = (prefix = "mk-fetch-") => sharedTempDir(prefix);
 
 /** Runs git for a fixture with a fixed identity and the given date (seconds), failing loudly. */
-export async function sh(cwd: string, args: string[], date = 1_700_000_000): Promise<string> {
-  const env = {
-    ...process.env,
-    GIT_CONFIG_NOSYSTEM: "1",
-    GIT_CONFIG_GLOBAL: "/dev/null",
-    GIT_AUTHOR_NAME: "Upstream Dev",
-    GIT_AUTHOR_EMAIL: "dev@upstream.example",
-    GIT_COMMITTER_NAME: "Upstream Dev",
-    GIT_COMMITTER_EMAIL: "dev@upstream.example",
-    GIT_AUTHOR_DATE: `${date} +0000`,
-    GIT_COMMITTER_DATE: `${date} +0000`,
-  };
-  const r = await run("git", ["-c", "init.defaultBranch=main", ...args], { cwd, env });
-  if (r.code !== 0) throw new Error(`fixture: git ${args.join(" ")} in ${cwd} failed: ${r.stderr}`);
-  return r.stdout.trim();
-}
+export const sh = (cwd: string, args: string[], date?: number): Promise<string> => fixtureGit(cwd, args, date);
 
 /** All regular files and links below `dir`, relative, sorted (directories are implied). */
 export async function listFiles(dir: string): Promise<string[]> {

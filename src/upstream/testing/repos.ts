@@ -1,30 +1,11 @@
 /** Local git repositories standing in for upstreams in tests (fixed identities and dates). */
-import { mkdtemp, rm, writeFile, mkdir } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, writeFile, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { run } from "../../util/exec.js";
+import { fixtureGit, tempDir as sharedTempDir } from "../../util/testing/git.js";
 
-export async function tempDir(prefix = "mk-upstream-"): Promise<{ path: string; cleanup: () => Promise<void> }> {
-  const path = await mkdtemp(join(tmpdir(), prefix));
-  return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
-}
+export const tempDir = (prefix = "mk-upstream-") => sharedTempDir(prefix);
 
-export async function git(cwd: string, args: string[], date = 1_700_000_000): Promise<string> {
-  const env = {
-    ...process.env,
-    GIT_CONFIG_NOSYSTEM: "1",
-    GIT_CONFIG_GLOBAL: "/dev/null",
-    GIT_AUTHOR_NAME: "Upstream Dev",
-    GIT_AUTHOR_EMAIL: "dev@upstream.example",
-    GIT_COMMITTER_NAME: "Upstream Dev",
-    GIT_COMMITTER_EMAIL: "dev@upstream.example",
-    GIT_AUTHOR_DATE: `@${date} +0000`,
-    GIT_COMMITTER_DATE: `@${date} +0000`,
-  };
-  const r = await run("git", ["-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", ...args], { cwd, env });
-  if (r.code !== 0) throw new Error(`fixture: git ${args.join(" ")} in ${cwd} failed: ${r.stderr}`);
-  return r.stdout.trim();
-}
+export const git = (cwd: string, args: string[], date?: number): Promise<string> => fixtureGit(cwd, args, date);
 
 export const lines = (n: number, edit: Record<number, string> = {}) => Array.from({ length: n }, (_, i) => edit[i + 1] ?? `line ${i + 1}`).join("\n") + "\n";
 
