@@ -16,7 +16,7 @@ import { join, relative, isAbsolute, resolve as resolvePath } from "node:path";
 import { MkError } from "../errors.js";
 import { sha256Digest, type Digest } from "../util/digest.js";
 import { ensureDir, stableJson, writeJsonAtomic, writeNewFile } from "../util/fs.js";
-import { withFileLock } from "./lock.js";
+import { withFileLock } from "../util/lock.js";
 import {
   Annotation,
   IMAGE_LAYOUT_VERSION,

@@ -10,7 +10,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MkError } from "../errors.js";
-import { withFileLock } from "../oci/lock.js";
+import { withFileLock } from "../util/lock.js";
 import { Annotation, MediaType, imageIndexSchema, parseJsonText, parseSpec, type Descriptor, type ImageIndex } from "../oci/spec.js";
 import { ensureDir, writeJsonAtomic } from "../util/fs.js";
 

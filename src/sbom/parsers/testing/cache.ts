@@ -5,11 +5,12 @@
  * it twice; the key is a digest of everything the build depends on, so a changed fixture or
  * tool version builds a new entry.
  */
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sha256Hex } from "../../../util/digest.js";
 import { run } from "../../../util/exec.js";
+import { withFileLock } from "../../../util/lock.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 export const CACHE_ROOT = join(REPO_ROOT, ".mailknight", "test-cache", "sbom-parsers");
@@ -18,49 +19,22 @@ export function cacheKey(parts: unknown[]): string {
   return sha256Hex(JSON.stringify(parts)).slice(0, 16);
 }
 
+/** A cold Go or npm fixture build can take minutes on a loaded machine. */
+const BUILD_TIMEOUT_MS = 20 * 60_000;
+
 const isComplete = async (dir: string): Promise<boolean> => (await stat(join(dir, ".complete")).catch(() => undefined)) !== undefined;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
- * Waits while another test process builds the same entry (test files run in parallel), so a
- * cold cache is built once, not once per process. A lock whose owner died is taken over.
+ * Builds an entry once across test processes (test files run in parallel): the others wait on the
+ * lock and then find it complete. A lock whose owner died is taken over (util/lock.ts).
  */
-async function buildLock(dir: string): Promise<(() => Promise<void>) | undefined> {
-  const lock = `${dir}.lock`;
-  await mkdir(dirname(dir), { recursive: true });
-  for (;;) {
-    try {
-      await writeFile(lock, String(process.pid), { flag: "wx" });
-      return () => rm(lock, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-    }
-    if (await isComplete(dir)) return undefined;
-    const holder = Number.parseInt(await readFile(lock, "utf8").catch(() => ""), 10);
-    if (!(holder > 0 && alive(holder))) await rm(lock, { force: true });
-    else await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-/** The directory of a cache entry, built by `build(dir)` when absent. */
 export async function cached(kind: string, key: string, build: (dir: string) => Promise<void>): Promise<string> {
   const dir = join(CACHE_ROOT, kind, key);
   if (await isComplete(dir)) return dir;
-  const unlock = await buildLock(dir);
-  if (!unlock) return dir;
-  try {
+  await mkdir(dirname(dir), { recursive: true });
+  await withFileLock(`${dir}.lock`, async () => {
     if (!(await isComplete(dir))) await buildEntry(dir, build);
-  } finally {
-    await unlock();
-  }
+  }, BUILD_TIMEOUT_MS);
   return dir;
 }
 
