@@ -13,26 +13,15 @@ import { projectStatements } from "../vex/store.js";
 import type { VexStatement } from "../vex/model.js";
 import { normalizePurl } from "../vex/purl.js";
 import { importReport, mergeFindings, scanSbom, vulnDbDir, type Finding } from "../vuln/index.js";
-import { findWorkspaceRoot, openWorkspace, parseProjectRef } from "../workspace/index.js";
+import { openWorkspace, parseProjectRef } from "../workspace/index.js";
 import { decide } from "./decide.js";
 import { scanStageFindings } from "./scan-input.js";
 import { readFindingsFile } from "./findings-input.js";
 import { defaultGatePolicy, type GatePolicy } from "./policy.js";
 import { REPORT_FORMATS, REPORTERS, type ReportFormat } from "./reporters/index.js";
+import { commandIo, type CliDeps } from "../cli/deps.js";
 
-export interface GateCliDeps {
-  /** The workspace root (default: -C/--workspace, else the nearest mailknight.yaml). */
-  workspaceRoot?: (cmd: Command) => Promise<string>;
-  now?: () => Date;
-  out?: (text: string) => void;
-  err?: (text: string) => void;
-}
-
-interface Globals {
-  workspace?: string;
-  json?: boolean;
-  quiet?: boolean;
-}
+export type GateCliDeps = CliDeps;
 
 interface GateOptions {
   findings: string[];
@@ -68,11 +57,7 @@ function parseReports(list: readonly string[]): { format: ReportFormat; file: st
 }
 
 export function registerGateCommands(program: Command, deps: GateCliDeps = {}): void {
-  const out = deps.out ?? ((t: string) => void process.stdout.write(t));
-  const err = deps.err ?? ((t: string) => void process.stderr.write(t.endsWith("\n") ? t : `${t}\n`));
-  const now = deps.now ?? (() => new Date());
-  const g = (cmd: Command) => cmd.optsWithGlobals() as Globals;
-  const rootOf = deps.workspaceRoot ?? ((cmd: Command) => findWorkspaceRoot(process.cwd(), g(cmd).workspace));
+  const { out, err, now, g, rootOf, warn } = commandIo(deps);
 
   program
     .command("gate")
@@ -161,7 +146,7 @@ export function registerGateCommands(program: Command, deps: GateCliDeps = {}): 
       for (const i of images) if (!normalizePurl(i)) throw new MkError("E_USAGE", `--image ${i} is not a package URL`, { hint: "e.g. pkg:oci/argocd@sha256:<hex>" });
 
       const decision = decide(findings, statements, policy, at, { subject: { purls: images }, ...(dataAgeDays !== undefined ? { dataAgeDays } : {}) });
-      if (!g(cmd).quiet) for (const w of warnings) err(`warning: ${w}`);
+      warn(cmd, warnings);
 
       const ctx = { toolVersion: MAILKNIGHT_VERSION, target: ref ?? images[0] ?? [...o.findings, ...o.trivy, ...o.grype, o.sbom].filter(Boolean).join(", "), ...(images[0] ? { image: images[0] } : {}) };
       for (const r of reports) await writeFileAtomic(resolve(r.file), REPORTERS[r.format].render(decision, ctx));

@@ -9,26 +9,16 @@ import { MkError, type Problem } from "../errors.js";
 import { MAILKNIGHT_VERSION } from "../pipeline/version.js";
 import { run } from "../util/exec.js";
 import { isDirectory, writeFileAtomic } from "../util/fs.js";
-import { findWorkspaceRoot } from "../workspace/index.js";
 import { effectiveStatements, exportVex } from "./export.js";
 import { VEX_FORMAT_IDS, type VexFormatId, type VexStatement } from "./model.js";
 import { loadVex, expandVexPaths } from "./read.js";
 import { addDecision, listDecisions, projectStatements } from "./store.js";
 import { validateVexFile } from "./validate.js";
+import { commandIo, type CliDeps } from "../cli/deps.js";
 
-export interface VexCliDeps {
-  workspaceRoot?: (cmd: Command) => Promise<string>;
-  now?: () => Date;
-  out?: (text: string) => void;
-  err?: (text: string) => void;
+export interface VexCliDeps extends CliDeps {
   /** Default author when --author is not given (default: git config user.name <user.email>). */
   author?: (root: string) => Promise<string | undefined>;
-}
-
-interface Globals {
-  workspace?: string;
-  json?: boolean;
-  quiet?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -54,15 +44,8 @@ function productText(s: VexStatement): string {
 }
 
 export function registerVexCommands(program: Command, deps: VexCliDeps = {}): void {
-  const out = deps.out ?? ((t: string) => void process.stdout.write(t.endsWith("\n") ? t : `${t}\n`));
-  const err = deps.err ?? ((t: string) => void process.stderr.write(t.endsWith("\n") ? t : `${t}\n`));
-  const now = deps.now ?? (() => new Date());
-  const g = (cmd: Command) => cmd.optsWithGlobals() as Globals;
-  const rootOf = deps.workspaceRoot ?? ((cmd: Command) => findWorkspaceRoot(process.cwd(), g(cmd).workspace));
+  const { out, err, now, g, rootOf, warn } = commandIo(deps);
   const authorOf = deps.author ?? gitAuthor;
-  const warn = (cmd: Command, warnings: readonly string[]) => {
-    if (!g(cmd).quiet) for (const w of warnings) err(`warning: ${w}`);
-  };
 
   const vex = program.command("vex").description("VEX decisions: record, list, validate, export");
 

@@ -7,7 +7,6 @@ import type { Command } from "commander";
 import { resolve } from "node:path";
 import { MkError } from "../errors.js";
 import { writeFileAtomic, stableJson } from "../util/fs.js";
-import { findWorkspaceRoot } from "../workspace/index.js";
 import { table } from "../cli/render.js";
 import type { Finding } from "./model.js";
 import { dataAge } from "./osv/age.js";
@@ -15,20 +14,9 @@ import { importOsv } from "./osv/import.js";
 import { readManifest, vulnDbDir } from "./osv/store.js";
 import { scanSbom } from "./match/scan.js";
 import { importReport } from "./importers/index.js";
+import { commandIo, type CliDeps } from "../cli/deps.js";
 
-export interface VulnCliDeps {
-  /** The workspace root for a command (default: -C/--workspace, else the nearest mailknight.yaml). */
-  workspaceRoot?: (cmd: Command) => Promise<string>;
-  now?: () => Date;
-  out?: (text: string) => void;
-  err?: (text: string) => void;
-}
-
-interface Globals {
-  workspace?: string;
-  json?: boolean;
-  quiet?: boolean;
-}
+export type VulnCliDeps = CliDeps;
 
 function fmtAge(days: number | undefined): string {
   return days === undefined ? "-" : `${days.toFixed(1)}d`;
@@ -51,16 +39,8 @@ function severityLine(findings: readonly Finding[]): string {
 }
 
 export function registerVulnCommands(program: Command, deps: VulnCliDeps = {}): void {
-  const out = deps.out ?? ((t: string) => void process.stdout.write(t.endsWith("\n") ? t : `${t}\n`));
-  const err = deps.err ?? ((t: string) => void process.stderr.write(t.endsWith("\n") ? t : `${t}\n`));
-  const now = deps.now ?? (() => new Date());
-  const g = (cmd: Command) => cmd.optsWithGlobals() as Globals;
-  const rootOf = deps.workspaceRoot ?? ((cmd: Command) => findWorkspaceRoot(process.cwd(), g(cmd).workspace));
+  const { out, err, now, g, rootOf, warn } = commandIo(deps);
   const dbDirOf = async (cmd: Command, explicit: string | undefined) => (explicit ? resolve(explicit) : vulnDbDir(await rootOf(cmd)));
-  const warn = (cmd: Command, warnings: readonly string[]) => {
-    if (g(cmd).quiet) return;
-    for (const w of warnings) err(`warning: ${w}`);
-  };
 
   const db = program.command("db").description("the local vulnerability database (OSV)");
   db.command("import")
