@@ -244,10 +244,11 @@ export function buildProgram(groups: Registrar[] = []): Command {
     .option("--variant <list>", "only these variants (comma-separated: distroless,standard,dev)")
     .option("--release-date <YYYYMMDD>", "date in the LTS tag (default: today, UTC; env MK_RELEASE_DATE)")
     .option("--force", "re-run every stage even when its inputs are unchanged")
-    .description(`run ${STAGE_ORDER.join(" → ")} (then sign → attest when mailknight.yaml configures signing) for each project@version`)
-    .action(async (refs: string[], o: { variant?: string; releaseDate?: string; force?: boolean }, cmd: Command) => {
+    .option("--publish", "then publish to the registry in mailknight.yaml (the publish stage)")
+    .description(`run ${STAGE_ORDER.join(" → ")} (then sign → attest when mailknight.yaml configures signing, and publish with --publish) for each project@version`)
+    .action(async (refs: string[], o: { variant?: string; releaseDate?: string; force?: boolean; publish?: boolean }, cmd: Command) => {
       const ws = await workspaceFor(cmd);
-      const options = { variants: parseVariants(o.variant), releaseDate: checkReleaseDate(o.releaseDate), force: o.force };
+      const options = { variants: parseVariants(o.variant), releaseDate: checkReleaseDate(o.releaseDate), force: o.force, publish: o.publish };
       const results: RunResult[] = [];
       await withRenderer(cmd, async (emit) => {
         for (const ref of refs) {

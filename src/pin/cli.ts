@@ -1,10 +1,9 @@
-/** `mailknight pin scan|fix|bom|mirror-list <paths...>`: parsing and rendering only. */
-import { randomUUID } from "node:crypto";
+/** `mailknight pin scan|fix|bom [--evidence]|mirror-list <paths...>`: parsing and rendering only. */
 import type { Command } from "commander";
 import { MkError } from "../errors.js";
 import { MAILKNIGHT_VERSION } from "../pipeline/version.js";
 import { writeFileAtomic } from "../util/fs.js";
-import { imageBom, mirrorList } from "./bom.js";
+import { defaultBomOptions, imageBom, mirrorList } from "./bom.js";
 import { loadExemptions } from "./exemptions.js";
 import { fixPaths, registryResolver } from "./fix.js";
 import { scanPaths } from "./scan.js";
@@ -18,12 +17,6 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 function print(cmd: Command, value: unknown, text: () => string): void {
   if ((cmd.optsWithGlobals() as Globals).json) process.stdout.write(JSON.stringify(value, null, 2) + "\n");
   else process.stdout.write(text() + "\n");
-}
-
-/** SOURCE_DATE_EPOCH when set (reproducible BOMs), else now. */
-function timestamp(): string {
-  const sde = process.env.SOURCE_DATE_EPOCH;
-  return sde && /^\d+$/.test(sde) ? new Date(Number(sde) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z") : new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 export function registerPinCommands(program: Command): void {
@@ -73,10 +66,23 @@ export function registerPinCommands(program: Command): void {
     .command("bom")
     .argument("<paths...>", "files or directories")
     .option("-o, --output <file>", "write the BOM here instead of stdout")
+    .option("--evidence", "read each image's evidence from its registry (signatures, claimed signers, SBOM, provenance) into dev.mailknight:evidence:* properties")
+    .option("--concurrency <n>", "with --evidence: images read at once", "8")
+    .option("--timeout <seconds>", "with --evidence: per registry request", "10")
+    .option("--insecure <registry>", "with --evidence: allow plain HTTP to this non-loopback registry (repeatable)", collect, [])
     .description("CycloneDX 1.6 BOM with a container component per referenced image")
-    .action(async (paths: string[], o: { output?: string }) => {
+    .action(async (paths: string[], o: { output?: string; evidence?: boolean; concurrency: string; timeout: string; insecure: string[] }) => {
       const r = await scanPaths(paths, { cwd: process.cwd() });
-      const bom = imageBom(r.refs, { timestamp: timestamp(), serialNumber: `urn:uuid:${randomUUID()}`, toolVersion: MAILKNIGHT_VERSION });
+      let bom = imageBom(r.refs, defaultBomOptions(MAILKNIGHT_VERSION));
+      if (o.evidence) {
+        const concurrency = Number(o.concurrency);
+        const timeout = Number(o.timeout);
+        if (!Number.isInteger(concurrency) || concurrency < 1) throw new MkError("E_USAGE", `--concurrency ${o.concurrency}: not a positive integer`);
+        if (!(timeout > 0)) throw new MkError("E_USAGE", `--timeout ${o.timeout}: not a positive number of seconds`);
+        // Loaded only when asked: reading evidence needs the sigstore libraries.
+        const { bomEvidence } = await import("../sign/evidence-matrix.js");
+        bom = (await bomEvidence(bom, { concurrency, timeoutMs: timeout * 1000, insecure: o.insecure })).bom;
+      }
       const text = JSON.stringify(bom, null, 2) + "\n";
       if (o.output) await writeFileAtomic(o.output, text);
       else process.stdout.write(text);

@@ -12,6 +12,8 @@ export interface RunOptions {
   variants?: VariantName[];
   /** Re-run stages even when their inputs are unchanged. */
   force?: boolean;
+  /** After a passed gate (and signing, when configured), push the release: the publish stage. */
+  publish?: boolean;
   now?: () => Date;
 }
 

@@ -22,6 +22,7 @@ import { sbomStage } from "../sbom/stage.js";
 import { scanStage } from "../vuln/stage.js";
 import { gateStage } from "../policy/stage.js";
 import { attestStage, signStage, type SignedImage } from "../sign/stage.js";
+import { publishStage } from "../release/stage.js";
 
 export const STAGES: Record<PipelineStage, StageDefinition> = {
   fetch: fetchStage,
@@ -33,6 +34,7 @@ export const STAGES: Record<PipelineStage, StageDefinition> = {
   gate: gateStage,
   sign: signStage,
   attest: attestStage,
+  publish: publishStage,
 };
 
 export interface StageOutcome {
@@ -155,7 +157,10 @@ export async function runPipeline(ws: Workspace, projectName: string, version: s
     for (const name of STAGE_ORDER) outcomes.push(await executeStage(ctx, STAGES[name]));
     const gate = gateVerdict(ctx.records.gate!);
     // Only a release that passed its gate is signed: a signature vouches for the gate's decision.
-    if (gate.verdict === "pass") for (const name of releaseStagesOf(ws)) outcomes.push(await executeStage(ctx, STAGES[name]));
+    if (gate.verdict === "pass") {
+      for (const name of releaseStagesOf(ws)) outcomes.push(await executeStage(ctx, STAGES[name]));
+      if (options.publish) outcomes.push(await executeStage(ctx, STAGES.publish));
+    }
     const counts = (ctx.records.sbom?.outputs.componentCounts ?? {}) as Record<string, number>;
     const images = (await releaseImages(ctx, ctx.records.package!)).map((img) => ({ ...img, components: counts[img.variant] }));
     const signed = signedImages(ctx);
@@ -179,10 +184,12 @@ export async function runStage(
   const ctx = await makeContext(ws, projectName, version, options, emit);
   await ensureDir(ctx.workDir);
   return await withLock(join(ctx.workDir, ".lock"), ctx.ref, async () => {
-    for (const before of ALL_STAGES.slice(0, ALL_STAGES.indexOf(name))) {
+    // The stages before it that this workspace runs: sign and attest only when configured.
+    const configured = new Set<PipelineStage>([...STAGE_ORDER, ...releaseStagesOf(ws)]);
+    for (const before of ALL_STAGES.slice(0, ALL_STAGES.indexOf(name)).filter((s) => configured.has(s))) {
       ctx.records[before] = await requireRecord(stageDir(ctx, before), before, ctx.ref);
     }
-    if ((RELEASE_STAGES as readonly string[]).includes(name)) {
+    if (name === "publish" || (RELEASE_STAGES as readonly string[]).includes(name)) {
       const gate = gateVerdict(ctx.records.gate!);
       if (gate.verdict !== "pass") {
         throw new MkError("E_GATE_FAILED", `the gate of ${ctx.ref} did not pass; refusing to ${name}`, { hint: gate.reasons.join("; ") || "see the gate stage's decision files" });

@@ -12,7 +12,7 @@ import { MkError } from "../errors.js";
 export const STAGE_RECORD_TYPE = "https://mailknight.dev/stage-record/v1";
 
 /** Every stage there is. */
-export type StageName = "fetch" | "patch" | "build" | "package" | "sbom" | "scan" | "gate" | "sign" | "attest";
+export type StageName = "fetch" | "patch" | "build" | "package" | "sbom" | "scan" | "gate" | "sign" | "attest" | "publish";
 /** The stages every run goes through, in order; each CI child pipeline has one job per stage. */
 export const STAGE_ORDER = ["fetch", "patch", "build", "package", "sbom", "scan", "gate"] as const satisfies readonly StageName[];
 /**
@@ -21,8 +21,9 @@ export const STAGE_ORDER = ["fetch", "patch", "build", "package", "sbom", "scan"
  */
 export const RELEASE_STAGES = ["sign", "attest"] as const satisfies readonly StageName[];
 /** A stage the executor runs. */
-export type PipelineStage = (typeof STAGE_ORDER)[number] | (typeof RELEASE_STAGES)[number];
-export const ALL_STAGES: readonly PipelineStage[] = [...STAGE_ORDER, ...RELEASE_STAGES];
+export type PipelineStage = (typeof STAGE_ORDER)[number] | (typeof RELEASE_STAGES)[number] | "publish";
+/** Every stage in order; publish runs on request (`run --publish`, `stage publish`). */
+export const ALL_STAGES: readonly PipelineStage[] = [...STAGE_ORDER, ...RELEASE_STAGES, "publish"];
 
 /** The release stages a workspace runs after a passed gate: none without `signing:`. */
 export function releaseStagesOf(ws: { config: { signing?: { attest: boolean } } }): PipelineStage[] {

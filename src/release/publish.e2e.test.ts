@@ -184,6 +184,22 @@ test("publish killed with -9 mid-upload leaves no tag on a partial image; a re-r
   }
 });
 
+test("`run --publish` runs the publish stage after sign and attest; unchanged, it is skipped while the registry still has the tags", async () => {
+  type Run = { results: { stages: { stage: string; status: string }[] }[] };
+  const stages = (r: Run) => r.results[0]!.stages.map((st) => `${st.stage}:${st.status}`);
+  // Asynchronously: the proxy in this process must keep answering while the CLI runs.
+  const run = async (...extra: string[]) => JSON.parse(await shAsync(process.execPath, [cli, "-C", ws, "--json", "run", "greeter", "--release-date", "20260101", ...extra])) as Run;
+  const first = await run("--publish");
+  assert.deepEqual(stages(first).slice(-3), ["sign:skipped", "attest:skipped", "publish:ran"]);
+  const before = proxy.log.length;
+  const again = await run("--publish");
+  assert.deepEqual(stages(again).slice(-1), ["publish:skipped"]);
+  assert.ok(proxy.log.slice(before).every((l) => l.startsWith("HEAD ") || l.startsWith("GET /v2/ ") || l === "GET /v2/"), `a skipped publish only looks: ${proxy.log.slice(before).join(", ")}`);
+  // Without --publish nothing is pushed.
+  const quiet = await run();
+  assert.equal(stages(quiet).some((x) => x.startsWith("publish")), false);
+});
+
 /** Runs a command asynchronously (so two trivy runs can overlap), returning stdout. */
 function shAsync(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {

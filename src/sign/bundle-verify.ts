@@ -7,6 +7,7 @@ import { bundleFromJSON, type Bundle } from "@sigstore/bundle";
 import { TrustedRoot } from "@sigstore/protobuf-specs";
 import { Verifier, toSignedEntity, toTrustMaterial, VerificationError, PolicyError } from "@sigstore/verify";
 import { VerifyError, type CheckName } from "./checks.js";
+import { checkCertificateExtensions, type CertificateExtensionPolicy, type FulcioExtension } from "./fulcio-extensions.js";
 
 export type TrustPolicy =
   | { kind: "key"; publicKey: KeyObject }
@@ -18,6 +19,11 @@ export type TrustPolicy =
       identity?: string;
       identityRegexp?: RegExp;
       issuer: string;
+      /**
+       * Fulcio extensions the certificate must carry (exact or regexp), e.g. the pipeline file
+       * (`buildConfigUri`) and ref (`sourceRepositoryRef`); see fulcio-extensions.ts.
+       */
+      certificateExtensions?: CertificateExtensionPolicy;
     };
 
 export interface VerifiedBundle {
@@ -25,8 +31,8 @@ export interface VerifiedBundle {
   /** The DSSE payload, for envelope bundles. */
   payload?: Buffer;
   payloadType?: string;
-  /** Signer identity for keyless bundles. */
-  identity?: { san?: string; issuer?: string };
+  /** Signer identity for keyless bundles, with the Fulcio extensions policies can pin (when present). */
+  identity?: { san?: string; issuer?: string; extensions?: Partial<Record<FulcioExtension, string>> };
 }
 
 const EMPTY_ROOT = { mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1", tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: [] };
@@ -89,9 +95,15 @@ export function tlogBodyVerifiers(body: unknown): Buffer[] | undefined {
  * certificate. Check that too, as cosign does: the log entry must name the signing certificate
  * (or its public key). Unknown body layouts are refused only when `strict`.
  */
+function leafCertificate(bundle: Bundle): Buffer | undefined {
+  const c = bundle.verificationMaterial.content;
+  const der = c.$case === "certificate" ? c.certificate.rawBytes : c.$case === "x509CertificateChain" ? c.x509CertificateChain.certificates[0]?.rawBytes : undefined;
+  return der ? Buffer.from(der) : undefined;
+}
+
 function checkTlogNamesCertificate(bundle: Bundle, strict: boolean): void {
   const vm = bundle.verificationMaterial;
-  const leafDer = vm.content.$case === "certificate" ? vm.content.certificate.rawBytes : vm.content.$case === "x509CertificateChain" ? vm.content.x509CertificateChain.certificates[0]?.rawBytes : undefined;
+  const leafDer = leafCertificate(bundle);
   if (!leafDer) return;
   const leaf = Buffer.from(leafDer);
   const spki = new X509Certificate(leaf).publicKey.export({ type: "spki", format: "der" });
@@ -171,6 +183,14 @@ export function verifyBundle(bundleJson: unknown, policy: TrustPolicy, artifact?
       throw new VerifyError("identity", `certificate identity ${JSON.stringify(san)} does not match ${String(policy.identityRegexp)}`);
     }
     if (policy.identity === undefined && policy.identityRegexp === undefined) throw new VerifyError("identity", "the policy names no certificate identity", "pass --certificate-identity or --certificate-identity-regexp");
+    // Only after the chain verified: the extensions are then Fulcio's word, not the bundle's.
+    const leaf = leafCertificate(bundle);
+    if (leaf) {
+      const extensions = checkCertificateExtensions(leaf, policy.certificateExtensions ?? {});
+      if (Object.keys(extensions).length > 0) out.identity = { san, issuer, extensions };
+    } else if (policy.certificateExtensions && Object.keys(policy.certificateExtensions).length > 0) {
+      throw new VerifyError("certificate", "the bundle holds no signing certificate to check the pinned extensions on");
+    }
   }
   return out;
 }

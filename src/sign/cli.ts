@@ -22,8 +22,11 @@ import { PredicateType } from "../attest/statement.js";
 import { identityTokenFromEnv, keySigner, keylessSigner, type MkSigner } from "./signer.js";
 import { REQUIREMENT_TYPES, verifyImage, type Requirement } from "./verify-image.js";
 import type { TrustPolicy } from "./bundle-verify.js";
-import { collectEvidence } from "./evidence.js";
+import { collectEvidenceAll, type EvidenceOptions, type EvidenceRow } from "./evidence.js";
+import { bomEvidence, evidenceTableRows, scanEvidence } from "./evidence-matrix.js";
+import { defaultBomOptions } from "../pin/bom.js";
 import { kyvernoPolicy, sigstorePolicy, type AdmissionPolicyInput } from "./admission.js";
+import { certificatePins, scanConditions } from "./verify-flags.js";
 
 interface Globals {
   workspace?: string;
@@ -172,12 +175,18 @@ export function registerSignCommands(program: Command): void {
     .option("--require <list>", `required attestations: ${Object.keys(REQUIREMENT_TYPES).join(",")}`)
     .option("--builder-id <id>", "required provenance builder id")
     .option("--source-repo <uri>", "required provenance source repository")
+    .option("--certificate-build-config <uri>", "keyless: required pipeline file and ref (Fulcio Build Config URI, exact), e.g. https://gitlab.example.com/group/proj//.gitlab-ci.yml@refs/heads/main")
+    .option("--certificate-build-config-regexp <re>", "keyless: required Build Config URI (regular expression)")
+    .option("--certificate-source-ref <ref>", "keyless: required Source Repository Ref, e.g. refs/heads/main or refs/tags/v1")
+    .option("--scan-max-age <days>", "the newest verified vulnerability scan is at most this old (implies --require vuln)")
+    .option("--scan-fail-on <severities>", "no unmitigated scan result of these severities (default with --scan-max-age: HIGH,CRITICAL; none: age only)")
     .description("verify an image's signatures and required attestations (offline, fails closed)")
     .action(async (target: string, o: Record<string, string | undefined>, cmd: Command) => {
       const g = cmd.optsWithGlobals() as Globals;
       let policy: TrustPolicy;
+      const pins = certificatePins(o);
       if (o.key) {
-        if (o.certificateIdentity || o.certificateIdentityRegexp) throw new MkError("E_USAGE", "--key and --certificate-identity* are exclusive");
+        if (o.certificateIdentity || o.certificateIdentityRegexp || pins) throw new MkError("E_USAGE", "--key and --certificate-* are exclusive");
         policy = { kind: "key", publicKey: loadPublicKey(await readFile(o.key, "utf8"), o.key) };
       } else {
         if (!o.certificateOidcIssuer || !(o.certificateIdentity || o.certificateIdentityRegexp)) {
@@ -196,15 +205,17 @@ export function registerSignCommands(program: Command): void {
           issuer: o.certificateOidcIssuer,
           ...(o.certificateIdentity ? { identity: o.certificateIdentity } : {}),
           ...(re ? { identityRegexp: re } : {}),
+          ...(pins ? { certificateExtensions: pins } : {}),
         };
       }
       const require = (o.require ?? "").split(",").map((s) => s.trim()).filter(Boolean);
       for (const r of require) {
         if (!(r in REQUIREMENT_TYPES)) throw new MkError("E_USAGE", `--require ${r}: unknown attestation kind`, { hint: `one of ${Object.keys(REQUIREMENT_TYPES).join(", ")}` });
       }
+      const scan = scanConditions(o);
       const { store, ref } = await openVerifyTarget(target);
       const provenance = o.builderId || o.sourceRepo ? { ...(o.builderId ? { builderId: o.builderId } : {}), ...(o.sourceRepo ? { sourceRepo: o.sourceRepo } : {}) } : undefined;
-      const report = await verifyImage({ store, ref, policy, require: require as Requirement[], ...(provenance ? { provenance } : {}) });
+      const report = await verifyImage({ store, ref, policy, require: require as Requirement[], ...(provenance ? { provenance } : {}), ...(scan ? { scan } : {}) });
       if (g.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
       else if (!g.quiet) {
         for (const c of report.checks) process.stderr.write(`ok  ${c.check}: ${c.detail}\n`);
@@ -236,6 +247,8 @@ export function registerSignCommands(program: Command): void {
     .option("--rekor-url <url>", "Rekor of a private Sigstore")
     .option("--require <list>", `required attestations: ${Object.keys(REQUIREMENT_TYPES).join(",")}`)
     .option("--builder-id <id>", "required provenance builder id")
+    .option("--scan-max-age <days>", "the vulnerability scan attestation is at most this old")
+    .option("--scan-fail-on <severities>", "no unmitigated findings: requires a passing gate-decision attestation (default with --scan-max-age; none: age only)")
     .description("print a Kyverno ClusterPolicy or sigstore policy-controller ClusterImagePolicy for the released images")
     .action(async (kind: string, o: Record<string, string | undefined>) => {
       if (kind !== "kyverno" && kind !== "sigstore") throw new MkError("E_USAGE", `unknown policy kind ${JSON.stringify(kind)}`, { hint: "kyverno or sigstore" });
@@ -260,31 +273,58 @@ export function registerSignCommands(program: Command): void {
         require: require as Requirement[],
         ...(o.builderId ? { builderId: o.builderId } : {}),
       };
+      const scan = scanConditions(o);
+      if (scan) input.scan = scan;
       process.stdout.write(kind === "kyverno" ? kyvernoPolicy(input) : sigstorePolicy(input));
     });
 
   program
     .command("evidence")
-    .argument("<images...>", "oci:<dir>:<tag>, oci:<dir>@sha256:<hex> or docker://<reference>")
+    .argument("[images...]", "oci:<dir>:<tag>, oci:<dir>@sha256:<hex>, docker://<reference> or a plain reference; with --scan: files or directories")
+    .option("--bom <file>", "the images of an image BOM's container components (`mailknight pin bom`)")
+    .option("--scan", "the arguments are deployment files or directories: find the images they reference (as `pin bom` does)")
+    .option("-o, --output <file>", "with --bom or --scan: write the image BOM with dev.mailknight:evidence:* properties here")
+    .option("--concurrency <n>", "images read at once", "8")
+    .option("--timeout <seconds>", "per registry request; an unreachable registry gives an error row", "10")
+    .option("--insecure <registry>", "allow plain HTTP to this non-loopback registry (repeatable)", (v: string, p: string[]) => [...p, v], [] as string[])
     .description("what is attached to each image: signatures (cosign tags, bundle referrers), claimed signers, SBOM, provenance (not verified)")
-    .action(async (images: string[], _o: unknown, cmd: Command) => {
+    .action(async (images: string[], o: { bom?: string; scan?: boolean; output?: string; concurrency: string; timeout: string; insecure: string[] }, cmd: Command) => {
       const g = cmd.optsWithGlobals() as Globals;
-      const rows = [];
-      for (const image of images) {
-        try {
-          const { store, ref } = await openVerifyTarget(image);
-          rows.push(await collectEvidence(image, store, ref));
-        } catch (e) {
-          rows.push({ image, signedLegacy: false, signedReferrer: false, signers: [], sbom: false, provenance: false, predicateTypes: [], error: (e as Error).message });
+      const concurrency = Number(o.concurrency);
+      const timeout = Number(o.timeout);
+      if (!Number.isInteger(concurrency) || concurrency < 1) throw new MkError("E_USAGE", `--concurrency ${o.concurrency}: not a positive integer`);
+      if (!(timeout > 0)) throw new MkError("E_USAGE", `--timeout ${o.timeout}: not a positive number of seconds`);
+      if (o.bom && o.scan) throw new MkError("E_USAGE", "--bom and --scan do not go together", { hint: "scan the deployment once: `mailknight pin bom <dirs> -o images.cdx.json`, then `evidence --bom images.cdx.json`" });
+      if (o.output && !o.bom && !o.scan) throw new MkError("E_USAGE", "-o writes an image BOM: it needs --bom <file> or --scan <dirs...>");
+      if (!o.bom && images.length === 0) throw new MkError("E_USAGE", o.scan ? "--scan needs files or directories" : "name images, or pass --bom <file> or --scan <dirs...>");
+      const opts: EvidenceOptions = { concurrency, timeoutMs: timeout * 1000, insecure: o.insecure };
+      const rows: EvidenceRow[] = [];
+      let bom: unknown;
+      if (o.scan) {
+        const r = await scanEvidence(images, { ...opts, cwd: process.cwd(), bomOptions: defaultBomOptions(MAILKNIGHT_VERSION) });
+        rows.push(...r.rows);
+        bom = r.bom;
+      } else {
+        if (o.bom) {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(await readFile(o.bom, "utf8"));
+          } catch (e) {
+            throw new MkError("E_CONFIG_INVALID", `--bom ${o.bom} is not a readable JSON file`, { cause: e, hint: "write one with `mailknight pin bom <dirs> -o images.cdx.json`" });
+          }
+          const r = await bomEvidence(parsed, { ...opts, file: o.bom });
+          rows.push(...r.rows);
+          bom = r.bom;
         }
+        const located = images.map((image) => ({ image, location: /^(oci:|docker:\/\/)/.test(image) ? image : `docker://${image}` }));
+        rows.push(...(await collectEvidenceAll(located, opts)));
       }
+      if (o.output) await writeFileAtomic(o.output, JSON.stringify(bom, null, 2) + "\n");
       if (g.json) {
         process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
         return;
       }
-      const yn = (b: boolean): string => (b ? "yes" : "no");
-      const lines = [["IMAGE", "DIGEST", ".sig", "REFERRER", "SBOM", "PROVENANCE", "SIGNERS (claimed)"]];
-      for (const r of rows) lines.push([r.image, r.digest?.slice(0, 19) ?? `error: ${r.error ?? "?"}`, yn(r.signedLegacy), yn(r.signedReferrer), yn(r.sbom), yn(r.provenance), r.signers.join("; ")]);
-      process.stdout.write(formatTable(lines[0]!, lines.slice(1)) + "\n");
+      const t = evidenceTableRows(rows);
+      process.stdout.write(formatTable(t.headers, t.rows) + "\n");
     });
 }

@@ -4,8 +4,12 @@
  * verified (that is `mailknight verify` with a trust policy), so identities are "claimed".
  */
 import { X509Certificate } from "@sigstore/core";
+import { OciLayout } from "../oci/layout.js";
 import type { ImageManifest } from "../oci/spec.js";
-import type { ImageStore } from "../oci/registry/store.js";
+import type { FetchFn, RegistryClientOptions } from "../oci/registry/client.js";
+import { openLocation } from "../oci/registry/location.js";
+import { mapBounded } from "../oci/registry/parallel.js";
+import { LayoutStore, type ImageStore } from "../oci/registry/store.js";
 import { parseStatement, PredicateType } from "../attest/statement.js";
 import { BUNDLE_MEDIA_TYPE, listReferrers, readBlobBytes, readJsonManifest, readLegacy } from "./attach.js";
 import { CosignAnnotation } from "./cosign.js";
@@ -21,7 +25,12 @@ export interface EvidenceRow {
   sbom: boolean;
   provenance: boolean;
   predicateTypes: string[];
+  /** Why the image could not be read (unreachable registry, missing image, ...); the other cells are then unknown. */
   error?: string;
+  /** From an image BOM: the container component this row belongs to. */
+  bomRef?: string;
+  /** From an image BOM or a scan: `file:line` of each reference. */
+  referencedIn?: string[];
 }
 
 const OID_ISSUER_V2 = "1.3.6.1.4.1.57264.1.8";
@@ -46,7 +55,7 @@ export async function collectEvidence(image: string, store: ImageStore, ref: str
   const row: EvidenceRow = { image, signedLegacy: false, signedReferrer: false, signers: [], sbom: false, provenance: false, predicateTypes: [] };
   try {
     const desc = await store.resolve(ref);
-    if (!desc) throw new Error(`${ref} not found`);
+    if (!desc) throw new Error(`${ref} not found in ${store.description}`);
     row.digest = desc.digest;
     const types = new Set<string>();
     const signers = new Set<string>();
@@ -80,7 +89,93 @@ export async function collectEvidence(image: string, store: ImageStore, ref: str
     row.sbom = REQUIREMENT_TYPES.sbom.some((t) => types.has(t));
     row.provenance = REQUIREMENT_TYPES.provenance.some((t) => types.has(t)) || [...types].some((t) => t.startsWith("https://slsa.dev/provenance/"));
   } catch (e) {
-    row.error = (e as Error).message;
+    row.error = errorText(e);
   }
   return row;
+}
+
+/** One image to look at: `image` is what the row shows, `location` what is opened. */
+export interface EvidenceTarget {
+  image: string;
+  /** `docker://<reference>`, `oci:<dir>:<tag>` or `oci:<dir>@sha256:<hex>`. */
+  location: string;
+  bomRef?: string;
+  referencedIn?: string[];
+}
+
+export interface EvidenceOptions {
+  /** Images read at once (default 8). */
+  concurrency?: number;
+  /** Per HTTP request, including the body (default 10 s): an unreachable registry gives an error row quickly. */
+  timeoutMs?: number;
+  /** Attempts per request (default 2: one retry). */
+  attempts?: number;
+  /** Registries allowed over plain HTTP although not on loopback. */
+  insecure?: string[];
+  client?: Partial<RegistryClientOptions>;
+}
+
+function timedFetch(base: FetchFn, ms: number): FetchFn {
+  return (input, init) => {
+    const timeout = AbortSignal.timeout(ms);
+    return base(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+  };
+}
+
+/** The message, plus the low-level reason (ENOTFOUND, ECONNREFUSED, "bad port", a timeout) when there is one. */
+function errorText(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  let c: unknown = e instanceof Error ? e.cause : undefined;
+  let reason: string | undefined;
+  for (let i = 0; i < 5 && c; i++) {
+    const x = c as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown };
+    if (x.name === "TimeoutError") reason = "timed out";
+    else if (typeof x.code === "string") reason = x.code;
+    else if (typeof x.message === "string" && x.message && x.message !== "fetch failed") reason = x.message;
+    c = x.cause;
+  }
+  return reason && !msg.includes(reason) ? `${msg}: ${reason}` : msg;
+}
+
+export function emptyRow(target: Pick<EvidenceTarget, "image" | "bomRef" | "referencedIn">): EvidenceRow {
+  return {
+    image: target.image,
+    signedLegacy: false,
+    signedReferrer: false,
+    signers: [],
+    sbom: false,
+    provenance: false,
+    predicateTypes: [],
+    ...(target.bomRef !== undefined ? { bomRef: target.bomRef } : {}),
+    ...(target.referencedIn ? { referencedIn: target.referencedIn } : {}),
+  };
+}
+
+async function openTarget(location: string, opts: EvidenceOptions): Promise<{ store: ImageStore; ref: string }> {
+  const m = /^oci:(.+)@(sha256:[a-f0-9]{64})$/.exec(location);
+  if (m) return { store: new LayoutStore(await OciLayout.open(m[1] as string)), ref: m[2] as string };
+  const base = opts.client?.fetch ?? fetch;
+  const loc = await openLocation(location, {
+    insecure: opts.insecure,
+    client: { backoffMs: 100, ...opts.client, attempts: opts.attempts ?? opts.client?.attempts ?? 2, fetch: timedFetch(base, opts.timeoutMs ?? 10_000) },
+  });
+  return { store: loc.store, ref: loc.ref };
+}
+
+/**
+ * The matrix for many images, read in parallel (bounded). A tag is resolved to its digest first
+ * and everything else is looked up by that digest. Never throws for one image: an image that
+ * cannot be read (bad reference, unreachable registry, missing tag) is a row with `error`.
+ * Rows come back in the order of `targets`.
+ */
+export async function collectEvidenceAll(targets: readonly EvidenceTarget[], opts: EvidenceOptions = {}): Promise<EvidenceRow[]> {
+  return await mapBounded(targets, opts.concurrency ?? 8, async (t) => {
+    try {
+      const { store, ref } = await openTarget(t.location, opts);
+      const row = await collectEvidence(t.image, store, ref);
+      return { ...row, ...(t.bomRef !== undefined ? { bomRef: t.bomRef } : {}), ...(t.referencedIn ? { referencedIn: t.referencedIn } : {}) };
+    } catch (e) {
+      return { ...emptyRow(t), error: errorText(e) };
+    }
+  });
 }

@@ -8,6 +8,45 @@ import { createHash, generateKeyPairSync } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, initializeTSA, rekorHandler, tsaHandler, type HandlerFn } from "@sigstore/mock";
 
+type MockCA = Awaited<ReturnType<typeof initializeCA>>;
+type ExtensionValue = NonNullable<Parameters<MockCA["issueCertificate"]>[0]["extensions"]>[number];
+
+/**
+ * The Fulcio extensions real Fulcio derives from a GitLab CI token (its `gitlab-pipeline` claim
+ * mapping): Build Config URI and Build Signer URI from `ci_config_ref_uri`, Source Repository Ref
+ * from `ref_type` + `ref`, Source Repository URI from the issuer + `project_path`, Runner
+ * Environment. @sigstore/mock only knows GitHub's claims, so these are added here.
+ */
+function gitlabExtensions(body: string): ExtensionValue[] {
+  let claims: Record<string, unknown>;
+  try {
+    const token = (JSON.parse(body) as { credentials?: { oidcIdentityToken?: string } }).credentials?.oidcIdentityToken ?? "";
+    claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as Record<string, unknown>;
+  } catch {
+    return [];
+  }
+  const str = (k: string): string | undefined => (typeof claims[k] === "string" ? (claims[k] as string) : undefined);
+  const out: ExtensionValue[] = [];
+  const config = str("ci_config_ref_uri");
+  if (config) out.push({ oid: "1.3.6.1.4.1.57264.1.18", value: `https://${config}` }, { oid: "1.3.6.1.4.1.57264.1.9", value: `https://${config}` });
+  const ref = str("ref");
+  const refType = str("ref_type");
+  if (ref && refType) out.push({ oid: "1.3.6.1.4.1.57264.1.14", value: `refs/${refType === "branch" ? "heads" : "tags"}/${ref}` });
+  const project = str("project_path");
+  if (project && str("iss")) out.push({ oid: "1.3.6.1.4.1.57264.1.12", value: `${str("iss")}/${project}` });
+  const runner = str("runner_environment");
+  if (runner) out.push({ oid: "1.3.6.1.4.1.57264.1.11", value: runner });
+  return out;
+}
+
+/** The CA, adding `extra` extensions (replacing any the mock derived for the same OID). */
+function withGitLabExtensions(ca: MockCA, extra: ExtensionValue[]): MockCA {
+  return {
+    rootCertificate: ca.rootCertificate,
+    issueCertificate: (o) => ca.issueCertificate({ ...o, extensions: [...(o.extensions ?? []).filter((e) => !extra.some((x) => x.oid === e.oid)), ...extra] }),
+  };
+}
+
 export interface MockSigstore {
   url: string;
   trustedRoot: unknown;
@@ -34,7 +73,10 @@ export async function startMockSigstore(): Promise<MockSigstore> {
   const tlog = await initializeTLog(url, p256(), clock);
   const tsa = await initializeTSA(p256(), clock);
   const routes = new Map<string, HandlerFn>();
-  for (const h of [fulcioHandler(ca), rekorHandler(tlog), tsaHandler(tsa)]) routes.set(h.path, h.fn);
+  for (const h of [rekorHandler(tlog), tsaHandler(tsa)]) routes.set(h.path, h.fn);
+  // Fulcio: per request, the GitLab claims of the token become certificate extensions.
+  const fulcio = fulcioHandler(ca);
+  routes.set(fulcio.path, (body) => fulcioHandler(withGitLabExtensions(ca, gitlabExtensions(body))).fn(body));
   server.on("request", (req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -70,8 +112,12 @@ export async function startMockSigstore(): Promise<MockSigstore> {
   return { url, trustedRoot, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-/** An unsigned JWT with the claims Fulcio reads (the mock does not check signatures). */
-export function fakeIdToken(claims: { iss: string; sub: string }): string {
+/**
+ * An unsigned JWT with the claims Fulcio reads (the mock does not check signatures). GitLab claims
+ * (`ci_config_ref_uri`, `ref`, `ref_type`, `project_path`, `runner_environment`) become
+ * certificate extensions.
+ */
+export function fakeIdToken(claims: { iss: string; sub: string } & Record<string, string>): string {
   const enc = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString("base64url");
   const now = Math.floor(Date.now() / 1000);
   return `${enc({ alg: "none", typ: "JWT" })}.${enc({ ...claims, aud: "sigstore", iat: now, exp: now + 600 })}.`;

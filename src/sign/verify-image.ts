@@ -14,10 +14,11 @@ import type { ImageStore } from "../oci/registry/store.js";
 import { DSSE_MEDIA_TYPE, IN_TOTO_PAYLOAD_TYPE, pae, type DsseEnvelope } from "../attest/dsse.js";
 import { PredicateType, parseStatement, type Statement } from "../attest/statement.js";
 import { BUNDLE_MEDIA_TYPE, listReferrers, readBlobBytes, readJsonManifest, readLegacy } from "./attach.js";
-import { verifyBundle, type TrustPolicy } from "./bundle-verify.js";
+import { verifyBundle, type TrustPolicy, type VerifiedBundle } from "./bundle-verify.js";
 import { VerifyError, isVerifyError, type CheckName } from "./checks.js";
-import { SIMPLE_SIGNING_MEDIA_TYPE, parseSimpleSigning } from "./cosign.js";
+import { CosignAnnotation, SIMPLE_SIGNING_MEDIA_TYPE, parseSimpleSigning } from "./cosign.js";
 import { verifyLegacyAttestation, verifyLegacySignature } from "./legacy-verify.js";
+import { checkScanConditions, type ScanConditions } from "./scan-conditions.js";
 
 export type Requirement = "provenance" | "sbom" | "vuln" | "vex" | "gate";
 
@@ -37,12 +38,19 @@ export interface VerifyOptions {
   require?: Requirement[];
   /** Provenance conditions; checked on every provenance attestation that verifies. */
   provenance?: { builderId?: string; sourceRepo?: string };
+  /**
+   * Scan conditions (scan-conditions.ts); given → a verified vulnerability attestation is required,
+   * its newest must be fresh enough and free of unmitigated findings of the `failOn` severities.
+   */
+  scan?: ScanConditions;
+  /** The clock for scan age and VEX expiry (default: now). */
+  now?: Date;
 }
 
 export interface VerifiedItem {
   format: "bundle-referrer" | "cosign-legacy";
   predicateType?: string;
-  identity?: { san?: string; issuer?: string };
+  identity?: VerifiedBundle["identity"];
 }
 
 export interface VerifyReport {
@@ -57,6 +65,18 @@ export interface VerifyReport {
 const SPECIFICITY: CheckName[] = ["subject", "identity", "certificate", "tlog", "signature"];
 function mostSpecific(errors: VerifyError[]): VerifyError | undefined {
   return [...errors].sort((a, b) => SPECIFICITY.indexOf(a.check) - SPECIFICITY.indexOf(b.check))[0];
+}
+
+/**
+ * The predicate type a failed bundle or layer claims (its unverified annotation): used only to
+ * report why a required attestation is missing, never to trust anything.
+ */
+const claimedType = new WeakMap<VerifyError, string>();
+const PREDICATE_ANNOTATION = "dev.sigstore.bundle.predicateType";
+
+function claimed(e: VerifyError, type: string | undefined): VerifyError {
+  if (type) claimedType.set(e, type);
+  return e;
 }
 
 function subjectMatches(st: Statement, digest: string): boolean {
@@ -106,7 +126,7 @@ async function fromReferrers(store: ImageStore, digest: string, policy: TrustPol
       if (!subjectMatches(st, digest)) throw new VerifyError("subject", `the statement in ${ref.digest} is about ${st.subject.map((s) => s.digest.sha256).join(", ")}, not ${digest}`);
       out.push({ item: { format: "bundle-referrer", predicateType: st.predicateType, ...(verified.identity ? { identity: verified.identity } : {}) }, statement: st });
     } catch (e) {
-      errors.push(isVerifyError(e) ? e : new VerifyError("signature", `referrer ${ref.digest}: ${(e as Error).message}`, undefined, e));
+      errors.push(claimed(isVerifyError(e) ? e : new VerifyError("signature", `referrer ${ref.digest}: ${(e as Error).message}`, undefined, e), ref.annotations?.[PREDICATE_ANNOTATION]));
     }
   }
   return out;
@@ -118,7 +138,7 @@ async function fromReferrers(store: ImageStore, digest: string, policy: TrustPol
  */
 async function fromLegacyKeyless(store: ImageStore, digest: string, policy: Extract<TrustPolicy, { kind: "keyless" }>, errors: VerifyError[]): Promise<Candidate[]> {
   const out: Candidate[] = [];
-  const fail = (e: unknown, what: string): void => void errors.push(isVerifyError(e) ? e : new VerifyError("signature", `${what}: ${(e as Error).message}`, undefined, e));
+  const fail = (e: unknown, what: string, type?: string): void => void errors.push(claimed(isVerifyError(e) ? e : new VerifyError("signature", `${what}: ${(e as Error).message}`, undefined, e), type));
   for (const { descriptor, payload } of await readLegacy(store, digest, "sig")) {
     if (descriptor.mediaType !== SIMPLE_SIGNING_MEDIA_TYPE) continue;
     const where = `legacy signature layer ${descriptor.digest}`;
@@ -141,7 +161,7 @@ async function fromLegacyKeyless(store: ImageStore, digest: string, policy: Extr
       if (!subjectMatches(st, digest)) throw new VerifyError("subject", `${where} is about another digest`);
       out.push({ item: { format: "cosign-legacy", predicateType: st.predicateType, ...(verified.identity ? { identity: verified.identity } : {}) }, statement: st });
     } catch (e) {
-      fail(e, where);
+      fail(e, where, descriptor.annotations?.[CosignAnnotation.predicateType]);
     }
   }
   return out;
@@ -220,10 +240,15 @@ export async function verifyImage(opts: VerifyOptions): Promise<VerifyReport> {
   checks.push({ check: "signature", ok: true, detail: `${signatures.length} valid signature(s)` });
 
   const attestations = candidates.filter((c) => c.statement && c.item.predicateType !== PredicateType.cosignSign);
-  for (const req of opts.require ?? []) {
+  const required = [...(opts.require ?? [])];
+  if (opts.scan && !required.includes("vuln")) required.push("vuln");
+  for (const req of required) {
     const types = REQUIREMENT_TYPES[req];
     const matching = attestations.filter((a) => types.includes(a.statement?.predicateType ?? ""));
     if (matching.length === 0) {
+      // Signed, but not by the identity the policy trusts (e.g. another pipeline file or ref).
+      const untrusted = errors.find((e) => e.check === "identity" && types.includes(claimedType.get(e) ?? ""));
+      if (untrusted) throw new VerifyError("identity", `no ${req} attestation by the trusted identity for ${digest}: ${untrusted.message.replace(/^verification failed \[[^\]]*\]: /, "")}`, "attest in the pipeline the policy names", untrusted);
       const failed = mostSpecific(errors.filter((e) => e.check !== "signature.present"));
       throw new VerifyError("attestation.present", `no verified ${req} attestation (${types.join(" or ")}) for ${digest}${failed ? `; an attestation failed: ${failed.message}` : ""}`, "attest the image (`mailknight attest`)");
     }
@@ -233,6 +258,11 @@ export async function verifyImage(opts: VerifyOptions): Promise<VerifyReport> {
       if (!problems.some((p) => p === undefined)) throw new VerifyError("attestation.condition", problems[0] ?? "provenance does not satisfy the policy");
     }
     checks.push({ check: "attestation.present", ok: true, detail: `${req}: ${matching.length} verified` });
+  }
+  if (opts.scan) {
+    const of = (types: string[]): Statement[] => attestations.map((a) => a.statement as Statement).filter((st) => types.includes(st.predicateType));
+    const detail = checkScanConditions({ digest, scans: of(REQUIREMENT_TYPES.vuln), vex: of(REQUIREMENT_TYPES.vex), gates: of(REQUIREMENT_TYPES.gate), now: opts.now ?? new Date(), conditions: opts.scan });
+    checks.push({ check: "attestation.condition", ok: true, detail });
   }
   return {
     ok: true,
