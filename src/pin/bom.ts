@@ -9,6 +9,7 @@ import { PackageURL } from "packageurl-js";
 import { MkError } from "../errors.js";
 import { formatReference, parseReference, type ImageReference } from "../oci/registry/reference.js";
 import type { FoundRef } from "./model.js";
+import type { EvidenceRow } from "../sign/evidence.js";
 
 export interface BomOptions {
   /** RFC 3339 timestamp (from SOURCE_DATE_EPOCH or the clock). */
@@ -123,18 +124,8 @@ export interface BomImage {
   referencedIn: string[];
 }
 
-/** What withEvidence needs of an evidence row (structurally an EvidenceRow of sign/evidence). */
-export interface ImageEvidence {
-  key: string;
-  digest?: string;
-  signedLegacy: boolean;
-  signedReferrer: boolean;
-  signers: string[];
-  sbom: boolean;
-  provenance: boolean;
-  predicateTypes: string[];
-  error?: string;
-}
+/** What withEvidence needs: an evidence row of sign/evidence.ts, keyed to its BOM component. */
+export type ImageEvidence = Omit<EvidenceRow, "image" | "bomRef" | "referencedIn"> & { key: string };
 
 interface BomComponent {
   type?: unknown;

@@ -10,10 +10,10 @@ import { PredicateType } from "../attest/statement.js";
 import { attestImage, signImage } from "./image-sign.js";
 import { keylessSigner } from "./signer.js";
 import { verifyImage } from "./verify-image.js";
-import { isVerifyError, type CheckName } from "./checks.js";
 import { FULCIO_EXTENSIONS, type CertificateExtensionPolicy } from "./fulcio-extensions.js";
 import { startMockSigstore, fakeIdToken, type MockSigstore } from "./sigstore-mock.js";
 import { testImage, type TestImage } from "./testing.js";
+import { expectVerifyFail as expectFail } from "./testing.js";
 
 const ISSUER = "https://gitlab.example.com";
 const IDENTITY = "https://gitlab.example.com/factory/images//.gitlab-ci.yml@refs/heads/main";
@@ -60,14 +60,6 @@ function keyless(pins: CertificateExtensionPolicy) {
   return { kind: "keyless" as const, trustedRoot: mock.trustedRoot, issuer: ISSUER, identity: IDENTITY, certificateExtensions: pins };
 }
 
-async function expectFail(p: Promise<unknown>, check: CheckName, message: RegExp): Promise<void> {
-  await assert.rejects(p, (e) => {
-    assert.ok(isVerifyError(e), `expected a VerifyError, got ${String(e)}`);
-    assert.equal(e.check, check, e.message);
-    assert.match(e.message, message);
-    return true;
-  });
-}
 
 for (const layout of ["referrers", "legacy"] as const) {
   test(`pins (${layout}): matching pipeline file and ref pass, exact and regexp; the report shows the extensions`, async () => {

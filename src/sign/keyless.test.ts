@@ -8,14 +8,15 @@ import { attestImage, signImage } from "./image-sign.js";
 import { keylessSigner } from "./signer.js";
 import { verifyImage } from "./verify-image.js";
 import { collectEvidence } from "./evidence.js";
-import { isVerifyError, type CheckName } from "./checks.js";
 import { startMockSigstore, fakeIdToken, type MockSigstore } from "./sigstore-mock.js";
-import { testImage, type TestImage } from "./testing.js";
+import { expectVerifyFail, keylessPolicy, testImage, TEST_IDENTITY, TEST_ISSUER, type TestImage } from "./testing.js";
 import { BUNDLE_MEDIA_TYPE, attachReferrer, legacyTag, listReferrers, readBlobBytes, readJsonManifest } from "./attach.js";
 import type { Descriptor, ImageManifest } from "../oci/spec.js";
 
-const ISSUER = "https://gitlab.example.com";
-const IDENTITY = "https://gitlab.example.com/factory/images//.gitlab-ci.yml@refs/heads/main";
+const ISSUER = TEST_ISSUER;
+const IDENTITY = TEST_IDENTITY;
+const keyless = (extra: Parameters<typeof keylessPolicy>[1] = {}) => keylessPolicy(mock, extra);
+const expectFail = expectVerifyFail;
 
 // @sigstore/mock's Rekor returns the proposed entry as the log body; for "dsse" entries real Rekor
 // rewrites that body (hashes, signatures), so only "intoto" entries verify against the mock.
@@ -35,13 +36,7 @@ after(async () => {
   await mock.close();
 });
 
-function keyless(extra: { identity?: string; identityRegexp?: RegExp; issuer?: string; trustedRoot?: unknown } = {}) {
-  return { kind: "keyless" as const, trustedRoot: extra.trustedRoot ?? mock.trustedRoot, issuer: extra.issuer ?? ISSUER, ...(extra.identityRegexp ? { identityRegexp: extra.identityRegexp } : { identity: extra.identity ?? IDENTITY }) };
-}
 
-async function expectFail(p: Promise<unknown>, check: CheckName): Promise<void> {
-  await assert.rejects(p, (e) => isVerifyError(e) && e.check === check);
-}
 
 test("keyless: matching identity (exact and regexp) and issuer passes, with SBOM required", async () => {
   const r = await verifyImage({ store: img.store, ref: "greeter:v1", policy: keyless(), require: ["sbom"] });

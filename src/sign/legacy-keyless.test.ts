@@ -11,15 +11,17 @@ import { legacyTag, readBlobBytes, readJsonManifest } from "./attach.js";
 import { attestImage, signImage } from "./image-sign.js";
 import { keylessSigner } from "./signer.js";
 import { verifyImage } from "./verify-image.js";
-import { isVerifyError, type CheckName } from "./checks.js";
+import { type CheckName } from "./checks.js";
 import { CosignAnnotation, SIMPLE_SIGNING_MEDIA_TYPE } from "./cosign.js";
 import { tlogBodyVerifiers } from "./bundle-verify.js";
 import { certificatesFromPem, legacyLayerToBundle } from "./legacy-verify.js";
 import { startMockSigstore, fakeIdToken, type MockSigstore } from "./sigstore-mock.js";
-import { testImage, type TestImage } from "./testing.js";
+import { expectVerifyFail, keylessPolicy, testImage, TEST_IDENTITY, TEST_ISSUER, type TestImage } from "./testing.js";
 
-const ISSUER = "https://gitlab.example.com";
-const IDENTITY = "https://gitlab.example.com/factory/images//.gitlab-ci.yml@refs/heads/main";
+const ISSUER = TEST_ISSUER;
+const IDENTITY = TEST_IDENTITY;
+const keyless = (extra: Parameters<typeof keylessPolicy>[1] = {}) => keylessPolicy(mock, extra);
+const expectFail = expectVerifyFail;
 const legacyOnly = { referrers: false } as const;
 
 let mock: MockSigstore;
@@ -41,17 +43,7 @@ after(async () => {
   await mock.close();
 });
 
-function keyless(extra: { identity?: string; identityRegexp?: RegExp; issuer?: string; trustedRoot?: unknown } = {}) {
-  return { kind: "keyless" as const, trustedRoot: extra.trustedRoot ?? mock.trustedRoot, issuer: extra.issuer ?? ISSUER, ...(extra.identityRegexp ? { identityRegexp: extra.identityRegexp } : { identity: extra.identity ?? IDENTITY }) };
-}
 
-async function expectFail(p: Promise<unknown>, check: CheckName): Promise<void> {
-  await assert.rejects(p, (e) => {
-    assert.ok(isVerifyError(e), `expected a VerifyError, got ${String(e)}`);
-    assert.equal(e.check, check, e.message);
-    return true;
-  });
-}
 
 async function sigLayer(from: TestImage): Promise<{ manifest: ImageManifest; layer: Descriptor; payload: Buffer }> {
   const d = (await from.store.resolve(legacyTag(from.manifest.digest, "sig"))) as Descriptor;

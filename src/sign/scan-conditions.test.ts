@@ -13,9 +13,10 @@ import { CosignAnnotation } from "./cosign.js";
 import { attestImage, signImage } from "./image-sign.js";
 import { keySigner } from "./signer.js";
 import { verifyImage, type VerifyOptions } from "./verify-image.js";
-import { isVerifyError, type CheckName } from "./checks.js";
+import { isVerifyError } from "./checks.js";
 import { checkScanConditions } from "./scan-conditions.js";
 import { testImage, testKeys, type TestImage } from "./testing.js";
+import { expectVerifyFail as expectFail } from "./testing.js";
 
 const keys = testKeys();
 const signer = keySigner(keys.privateKey);
@@ -56,14 +57,6 @@ async function check(img: TestImage, scan: VerifyOptions["scan"] = { maxAgeDays:
   return verifyImage({ store: img.store, ref: "greeter:v1", policy, scan, now: NOW });
 }
 
-async function expectFail(p: Promise<unknown>, check: CheckName, message?: RegExp): Promise<void> {
-  await assert.rejects(p, (e) => {
-    assert.ok(isVerifyError(e), `expected a VerifyError, got ${String(e)}`);
-    assert.equal(e.check, check, e.message);
-    if (message) assert.match(e.message, message);
-    return true;
-  });
-}
 
 async function using(img: TestImage, fn: (img: TestImage) => Promise<void>): Promise<void> {
   try {

@@ -7,7 +7,7 @@
  */
 import { OciLayout } from "../oci/layout.js";
 import { LayoutStore } from "../oci/registry/store.js";
-import { recordOf, type StageContext, type StageDefinition } from "../pipeline/context.js";
+import { recordOf, type StageContext, type StageDefinition, type StageResult } from "../pipeline/context.js";
 import type { StageRecord } from "../pipeline/record.js";
 import { digestOfJson } from "../util/digest.js";
 import { legacyTag } from "./attach.js";
@@ -57,21 +57,25 @@ async function commonInputs(ctx: StageContext): Promise<Record<string, unknown>>
     gate: recordOf(ctx, "gate").outputDigest,
     signer: identity,
     switches: switchesOf(ctx),
+    // The signed docker reference is <registry>/<namespace>/<project>: a new registry, new signatures.
     registry: ctx.ws.config.registry ?? null,
   };
+}
+
+/** Signs (`sign`) or attests (`attest`) every packaged image with the configured signer. */
+async function runRelease(ctx: StageContext, inputs: Record<string, unknown>, which: "sign" | "attest"): Promise<StageResult> {
+  const signer = await configuredSigner(ctx.ws);
+  const { attestRelease, signRelease } = await import("./release.js");
+  const opts = { ws: ctx.ws, project: ctx.project, version: ctx.version, signer, switches: switchesOf(ctx) };
+  const images = imagesOf(await (which === "sign" ? signRelease(opts) : attestRelease(opts)));
+  return { outputs: { signer: inputs.signer, images }, outputDigest: digestOfJson(images) };
 }
 
 export const signStage: StageDefinition = {
   name: "sign",
   inputs: commonInputs,
   outputsIntact: (ctx, record) => evidenceIntact(ctx, record, "sig"),
-  async run(ctx, _dir, inputs) {
-    const signer = await configuredSigner(ctx.ws);
-    const { signRelease } = await import("./release.js");
-    const images = imagesOf(await signRelease({ ws: ctx.ws, project: ctx.project, version: ctx.version, signer, switches: switchesOf(ctx) }));
-    const outputs = { signer: inputs.signer, images };
-    return { outputs, outputDigest: digestOfJson(images) };
-  },
+  run: (ctx, _dir, inputs) => runRelease(ctx, inputs, "sign"),
 };
 
 export const attestStage: StageDefinition = {
@@ -86,11 +90,5 @@ export const attestStage: StageDefinition = {
     };
   },
   outputsIntact: (ctx, record) => evidenceIntact(ctx, record, "att"),
-  async run(ctx, _dir, inputs) {
-    const signer = await configuredSigner(ctx.ws);
-    const { attestRelease } = await import("./release.js");
-    const images = imagesOf(await attestRelease({ ws: ctx.ws, project: ctx.project, version: ctx.version, signer, switches: switchesOf(ctx) }));
-    const outputs = { signer: inputs.signer, images };
-    return { outputs, outputDigest: digestOfJson(images) };
-  },
+  run: (ctx, _dir, inputs) => runRelease(ctx, inputs, "attest"),
 };

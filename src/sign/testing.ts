@@ -6,7 +6,9 @@ import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { OciLayout } from "../oci/layout.js";
 import { MediaType, type Descriptor } from "../oci/spec.js";
 import { LayoutStore } from "../oci/registry/store.js";
+import assert from "node:assert/strict";
 import { generateKeyPair } from "./keys.js";
+import { isVerifyError, type CheckName } from "./checks.js";
 
 export interface TestImage {
   dir: string;
@@ -34,4 +36,28 @@ export function testKeys(): { privateKey: KeyObject; publicKey: KeyObject; priva
   const pair = generateKeyPair(passphrase);
   const privateKey = createPrivateKey({ key: pair.privateKeyPem, passphrase });
   return { privateKey, publicKey: createPublicKey(pair.publicKeyPem), ...pair, passphrase };
+}
+
+/** The OIDC issuer and identity the keyless tests sign as (GitLab's shape: pipeline file @ ref). */
+export const TEST_ISSUER = "https://gitlab.example.com";
+export const TEST_IDENTITY = "https://gitlab.example.com/factory/images//.gitlab-ci.yml@refs/heads/main";
+
+/** A keyless trust policy for the mock's trusted root: TEST_IDENTITY from TEST_ISSUER unless overridden. */
+export function keylessPolicy(mock: { trustedRoot: unknown }, extra: { identity?: string; identityRegexp?: RegExp; issuer?: string; trustedRoot?: unknown } = {}) {
+  return {
+    kind: "keyless" as const,
+    trustedRoot: extra.trustedRoot ?? mock.trustedRoot,
+    issuer: extra.issuer ?? TEST_ISSUER,
+    ...(extra.identityRegexp ? { identityRegexp: extra.identityRegexp } : { identity: extra.identity ?? TEST_IDENTITY }),
+  };
+}
+
+/** Asserts that verification fails with this check (and, when given, a message matching it). */
+export async function expectVerifyFail(p: Promise<unknown>, check: CheckName, message?: RegExp): Promise<void> {
+  await assert.rejects(p, (e) => {
+    assert.ok(isVerifyError(e), `expected a VerifyError, got ${String(e)}`);
+    assert.equal(e.check, check, e.message);
+    if (message) assert.match(e.message, message);
+    return true;
+  });
 }

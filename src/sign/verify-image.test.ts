@@ -10,22 +10,16 @@ import { BUNDLE_MEDIA_TYPE, attachReferrer, legacyTag, listReferrers, readBlobBy
 import { attestImage, signImage } from "./image-sign.js";
 import { keySigner } from "./signer.js";
 import { verifyImage } from "./verify-image.js";
-import { isVerifyError, type CheckName } from "./checks.js";
+import { isVerifyError } from "./checks.js";
 import { testImage, testKeys, type TestImage } from "./testing.js";
 import { SIMPLE_SIGNING_MEDIA_TYPE, parseSimpleSigning } from "./cosign.js";
+import { expectVerifyFail as expectFail } from "./testing.js";
 
 const keys = testKeys();
 const signer = keySigner(keys.privateKey);
 const policy = { kind: "key" as const, publicKey: keys.publicKey };
 const provenance = { buildDefinition: { buildType: "x", externalParameters: {}, resolvedDependencies: [{ uri: "git+https://github.com/acme/greeter", digest: { gitCommit: "ab" } }] }, runDetails: { builder: { id: "https://gitlab.example.com/factory/images" }, metadata: { invocationId: "1" }, byproducts: [] } };
 
-async function expectFail(p: Promise<unknown>, check: CheckName): Promise<void> {
-  await assert.rejects(p, (e) => {
-    assert.ok(isVerifyError(e), `expected a VerifyError, got ${String(e)}`);
-    assert.equal(e.check, check, e.message);
-    return true;
-  });
-}
 
 async function referrerBundle(img: TestImage, predicateType: string): Promise<unknown> {
   for (const d of await listReferrers(img.store, img.manifest.digest)) {
