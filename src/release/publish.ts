@@ -114,8 +114,8 @@ export async function publish(ws: Workspace, opts: PublishOptions): Promise<Publ
   const src = new LayoutStore(layout);
   const extra = await evidence(ws, opts.project, version);
 
-  const published: PublishedImage[] = [];
-  const entries: Descriptor[] = [];
+  // Every variant is checked before anything is pushed: a refused release leaves the registry untouched.
+  const planned = [];
   for (const img of images) {
     const tags = tagsFor(index, opts.project, version, img.digest);
     const lts = tags.find((t) => t.includes("-lts."));
@@ -126,6 +126,12 @@ export async function publish(ws: Workspace, opts: PublishOptions): Promise<Publ
     }
     const signatures = await findSignatures(src, img.digest);
     if (ws.config.signing) requireSigned(signatures, { ref, variant: img.variant, digest: img.digest, attest: ws.config.signing.attest });
+    planned.push({ img, tags, lts, signatures });
+  }
+
+  const published: PublishedImage[] = [];
+  const entries: Descriptor[] = [];
+  for (const { img, tags, lts, signatures } of planned) {
     // By digest first, then its signatures and attestations, then the tags: a tag never names an
     // image whose evidence is not in the registry yet.
     const r = await copyImage(src, img.digest, dst, { tags: [], concurrency: reg.concurrency, onBlob: (d, res) => opts.onBlob?.(img.variant, d.digest, res) });
