@@ -158,6 +158,11 @@ test("publish killed with -9 mid-upload leaves no tag on a partial image; a re-r
   assert.equal(entry.annotations?.["dev.mailknight.signature.digest"], signatureDigest(evidence));
   assert.equal(entry.annotations?.["dev.mailknight.provenance.digest"], provenanceDigest(evidence));
   assert.ok(evidence.referrers.some((d) => d.digest === entry.annotations?.["dev.mailknight.provenance.digest"]));
+  // verify --registry checks the evidence digests too.
+  const forged = { ...index, manifests: index.manifests.map((d) => ({ ...d, annotations: { ...d.annotations, "dev.mailknight.signature.digest": `sha256:${"0".repeat(64)}` } })) };
+  const evidenceProblems = await verifyReleaseIndex(forged, "mailknight-index.json", { registry: true });
+  assert.equal(evidenceProblems.length, 3);
+  assert.match(evidenceProblems[0]!.message, /dev\.mailknight\.signature\.digest sha256:0{64} is not in/);
   const asLayout = join(dir, "index-as-layout");
   await cp(join(w.layoutDir, "oci-layout"), join(asLayout, "oci-layout"));
   await writeFile(join(asLayout, "index.json"), await readFile(join(ws, "mailknight-index.json")));

@@ -23,7 +23,10 @@ export interface VerifyOptions {
   insecure?: string[];
 }
 
-/** Returns one problem per entry that is missing or has another digest; empty when all is well. */
+/**
+ * Returns the problems: an entry that is missing (one problem), has another size, or (in a
+ * registry) lacks the signature or provenance manifest it names; empty when all is well.
+ */
 export async function verifyReleaseIndex(index: ImageIndex, file: string, opts: VerifyOptions): Promise<Problem[]> {
   const problems: Problem[] = [];
   const clients = new Map<string, RegistryClient>();
@@ -40,9 +43,18 @@ export async function verifyReleaseIndex(index: ImageIndex, file: string, opts: 
         const ref = parseReference(repoRef);
         let client = clients.get(ref.registry);
         if (!client) clients.set(ref.registry, (client = new RegistryClient({ ...opts.client, registry: ref.registry, insecure: opts.insecure?.includes(ref.registry) })));
-        const found = await new RegistryRepository(client, ref.repository).headManifest(d.digest);
-        if (!found) problems.push({ file, path, value: name, message: `${d.digest} is not in ${repoRef}` });
-        else if (found.size !== d.size) problems.push({ file, path, value: name, message: `${repoRef}@${d.digest} has ${found.size} bytes, the index says ${d.size}` });
+        const repo = new RegistryRepository(client, ref.repository);
+        const found = await repo.headManifest(d.digest);
+        if (!found) {
+          problems.push({ file, path, value: name, message: `${d.digest} is not in ${repoRef}` });
+          continue;
+        }
+        if (found.size !== d.size) problems.push({ file, path, value: name, message: `${repoRef}@${d.digest} has ${found.size} bytes, the index says ${d.size}` });
+        // The evidence the index vouches for must be there too (published next to the image).
+        for (const key of [ReleaseAnnotation.signatureDigest, ReleaseAnnotation.provenanceDigest]) {
+          const evidence = d.annotations?.[key];
+          if (evidence && !(await repo.headManifest(evidence))) problems.push({ file, path, value: name, message: `its ${key} ${evidence} is not in ${repoRef}` });
+        }
       } else if (opts.layout) {
         if (!(await opts.layout.hasBlob(d.digest))) problems.push({ file, path, value: name, message: `${d.digest} is not in layout ${opts.layout.dir}` });
         else {
