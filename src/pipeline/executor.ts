@@ -22,6 +22,7 @@ import { sbomStage } from "../sbom/stage.js";
 import { scanStage } from "../vuln/stage.js";
 import { gateStage } from "../policy/stage.js";
 import { attestStage, signStage, type SignedImage } from "../sign/stage.js";
+import { checkSigningReady } from "../sign/configured-signer.js";
 import { publishStage } from "../release/stage.js";
 
 export const STAGES: Record<PipelineStage, StageDefinition> = {
@@ -150,6 +151,8 @@ function signedImages(ctx: StageContext): SignedImage[] | undefined {
 /** fetch → … → gate, then sign → attest when configured and the gate passed, for one project@version. */
 export async function runPipeline(ws: Workspace, projectName: string, version: string | undefined, options: RunOptions, emit: EventSink): Promise<RunResult> {
   const started = Date.now();
+  // A release that is to be signed must be signable: say so before building, not after.
+  if (releaseStagesOf(ws).length > 0) await checkSigningReady(ws);
   const ctx = await makeContext(ws, projectName, version, options, emit);
   await ensureDir(ctx.workDir);
   return await withLock(join(ctx.workDir, ".lock"), ctx.ref, async () => {

@@ -12,7 +12,8 @@ import { join, resolve } from "node:path";
 import { MkError } from "../errors.js";
 import { sha256Digest } from "../util/digest.js";
 import type { Workspace } from "../workspace/workspace.js";
-import { loadPrivateKey, readPassphrase } from "./keys.js";
+import { PASSWORD_ENV, loadPrivateKey, readPassphrase } from "./keys.js";
+import { pathExists } from "../util/fs.js";
 import type { MkSigner } from "./signer.js";
 
 /** Same rule as signer.ts identityTokenFromEnv, which this module must not load eagerly. */
@@ -88,4 +89,27 @@ export async function configuredSigner(ws: Workspace, env: Record<string, string
   const path = id.keyFile as string;
   const passwordFile = s.passwordFile ? resolve(ws.root, s.passwordFile) : undefined;
   return keySigner(loadPrivateKey(await readKeyFile(path), await readPassphrase({ passwordFile, env }), path));
+}
+
+/**
+ * Fails now, before a long build, when signing could not happen later: the key file is missing,
+ * no passphrase source exists, or keyless signing has no OIDC token. Reads no secret.
+ */
+export async function checkSigningReady(ws: Workspace, env: Record<string, string | undefined> = process.env): Promise<void> {
+  const s = signingConfig(ws);
+  const id = await signerIdentity(ws, env);
+  if (id.method === "keyless") {
+    if (!hasIdentityToken(env)) {
+      throw new MkError("E_USAGE", "signing.method is keyless but SIGSTORE_ID_TOKEN is not set", {
+        hint: "in GitLab CI: id_tokens: { SIGSTORE_ID_TOKEN: { aud: sigstore } } on the sign job; locally, use method: auto with a key",
+      });
+    }
+    return;
+  }
+  const passwordFile = s.passwordFile ? resolve(ws.root, s.passwordFile) : undefined;
+  if (passwordFile ? !(await pathExists(passwordFile)) : env[PASSWORD_ENV] === undefined) {
+    throw new MkError("E_USAGE", `no passphrase for the signing key ${id.keyFile}: ${passwordFile ? `${passwordFile} does not exist` : `${PASSWORD_ENV} is not set`}`, {
+      hint: `set ${PASSWORD_ENV}, or signing.passwordFile in mailknight.yaml`,
+    });
+  }
 }

@@ -21,6 +21,15 @@ output:
 # Air-gapped sites: point upstream URLs at local copies (longest prefix wins).
 mirrors: {}
 #  "https://github.com/": "file:///srv/mirrors/github/"
+# Where \`mailknight publish\` (and \`run --publish\`) push released images.
+# registry:
+#   host: registry.example.com
+#   namespace: team/images
+# Sign and attest every release that passes its gate (keyless in GitLab CI, else this key:
+# \`mailknight key generate --output-prefix keys/release\`; never commit the key's passphrase).
+# signing:
+#   key: keys/release.key
+#   passwordFile: keys/release.password
 `;
 
 const GITIGNORE = `# Mailknight work directories and caches
