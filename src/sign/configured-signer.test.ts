@@ -8,6 +8,10 @@ import { workspaceConfigSchema } from "../workspace/schema.js";
 import type { Workspace } from "../workspace/workspace.js";
 import { checkSigningReady, configuredSigner, signerIdentity } from "./configured-signer.js";
 import { generateKeyPair } from "./keys.js";
+import { signImage } from "./image-sign.js";
+import { fakeIdToken, startMockSigstore } from "./sigstore-mock.js";
+import { expectVerifyFail, keylessPolicy, testImage, TEST_IDENTITY, TEST_ISSUER } from "./testing.js";
+import { verifyImage } from "./verify-image.js";
 
 function workspace(signing: unknown): { ws: Workspace; root: string; cleanup: () => void } {
   const root = mkdtempSync(join(tmpdir(), "mk-signing-"));
@@ -85,4 +89,22 @@ test("the schema refuses method: key without a key, and switching both layouts o
   assert.equal(workspaceConfigSchema.safeParse({ signing: { method: "key" } }).success, false);
   assert.equal(workspaceConfigSchema.safeParse({ signing: { key: "k", referrers: false, legacy: false } }).success, false);
   assert.equal(workspaceConfigSchema.safeParse({ signing: { key: "k", legacy: false } }).success, true);
+});
+
+test("keyless from the configuration: Fulcio, Rekor and TSA URLs reach the signer, and the signature verifies for that identity", async () => {
+  const mock = await startMockSigstore();
+  const img = await testImage();
+  const { ws, cleanup } = workspace({ method: "keyless", fulcioUrl: mock.url, rekorUrl: mock.url, tsaUrl: mock.url, referrers: false });
+  try {
+    const env = { SIGSTORE_ID_TOKEN: fakeIdToken({ iss: TEST_ISSUER, sub: TEST_IDENTITY }) };
+    const signer = await configuredSigner(ws, env);
+    await signImage(img.store, img.manifest, "registry.local/greeter", signer, { referrers: false });
+    const report = await verifyImage({ store: img.store, ref: "greeter:v1", policy: keylessPolicy(mock) });
+    assert.deepEqual(report.signatures.map((s) => s.format), ["cosign-legacy"]);
+    await expectVerifyFail(verifyImage({ store: img.store, ref: "greeter:v1", policy: keylessPolicy(mock, { identity: "https://gitlab.example.com/other//.gitlab-ci.yml@refs/heads/main" }) }), "identity");
+  } finally {
+    cleanup();
+    img.cleanup();
+    await mock.close();
+  }
 });
