@@ -68,7 +68,14 @@ export function registerReleaseCommands(program: Command): void {
         // One line per blob on stderr: shows progress, and lets a caller see how far it got.
         onBlob: quiet ? undefined : (variant, digest, result) => process.stderr.write(`blob ${variant} ${digest} ${result}\n`),
       });
-      out(cmd, r, () => r.images.map((i) => `${i.repository}@${i.digest} ${i.variant}: ${i.tags.join(", ")} (${i.blobs.uploaded} uploaded, ${i.blobs.existing} already there)`).join("\n"));
+      out(cmd, r, () =>
+        r.images
+          .map((i) => {
+            const evidence = i.signatures.referrers.length + i.signatures.legacy.length > 0 ? `; ${i.signatures.referrers.length} referrer(s)${i.signatures.legacy.length ? `, ${i.signatures.legacy.join(", ")}` : ""}` : "; unsigned";
+            return `${i.repository}@${i.digest} ${i.variant}: ${i.tags.join(", ")} (${i.blobs.uploaded} uploaded, ${i.blobs.existing} already there${evidence})`;
+          })
+          .join("\n"),
+      );
     });
 
   const index = program.command("index").description("the release index mailknight-index.json");

@@ -126,6 +126,9 @@ test("publish killed with -9 mid-upload leaves no tag on a partial image; a re-r
   for (const img of resumed.images) {
     const hex = img.digest.slice("sha256:".length);
     for (const t of [`sha256-${hex}`, `sha256-${hex}.sig`, `sha256-${hex}.att`]) assert.ok(tags.includes(t), `${t} in ${tags.join(", ")}`);
+    // The signature plus provenance, CycloneDX, SPDX, scan and gate attestations.
+    assert.equal(img.signatures.referrers.length, 6, JSON.stringify(img.signatures));
+    assert.deepEqual(img.signatures.legacy, [`sha256-${hex}.sig`, `sha256-${hex}.att`]);
     const verified = spawnSync(process.execPath, [cli, "--json", "verify", `docker://${reg.host}/mk/images/greeter:${img.tags[0]}`, "--key", publicKey, "--require", "provenance,sbom,vuln,gate"], { encoding: "utf8" });
     assert.equal(verified.status, 0, `${img.variant}: ${verified.stderr}`);
     assert.deepEqual((JSON.parse(verified.stdout) as { signatures: { format: string }[] }).signatures.map((x) => x.format).sort(), ["bundle-referrer", "cosign-legacy"]);

@@ -24,6 +24,7 @@ import type { PackagedImage } from "../pipeline/stages/package.js";
 import { readRecord, requireRecord } from "../pipeline/record.js";
 import { loadProject, selectSource, type Workspace } from "../workspace/index.js";
 import { ReleaseAnnotation, recordReleases } from "./release-index.js";
+import { legacyTag } from "../sign/attach.js";
 import { copySignatures, findSignatures, provenanceDigest, requireSigned, signatureDigest } from "./signatures.js";
 
 export interface PublishOptions {
@@ -43,6 +44,8 @@ export interface PublishedImage {
   repository: string;
   tags: string[];
   blobs: CopyResult["blobs"];
+  /** What went along: bundle referrers (by digest) and cosign's legacy tags. */
+  signatures: { referrers: string[]; legacy: string[] };
 }
 
 export interface PublishResult {
@@ -139,7 +142,8 @@ export async function publish(ws: Workspace, opts: PublishOptions): Promise<Publ
     for (const tag of tags) await dst.tag(tag, r.descriptor);
     const sig = signatureDigest(signatures);
     const prov = provenanceDigest(signatures);
-    published.push({ variant: img.variant, digest: r.descriptor.digest, repository: `${reg.host}/${repoName}`, tags, blobs: r.blobs });
+    const legacy = (["sig", "att"] as const).filter((suffix) => signatures.legacy[suffix]).map((suffix) => legacyTag(img.digest, suffix));
+    published.push({ variant: img.variant, digest: r.descriptor.digest, repository: `${reg.host}/${repoName}`, tags, blobs: r.blobs, signatures: { referrers: signatures.referrers.map((d) => d.digest), legacy } });
     const manifest = JSON.parse((await layout.readBlob(img.digest)).toString("utf8")) as { annotations?: Record<string, string> };
     const own = Object.fromEntries(Object.entries(manifest.annotations ?? {}).filter(([k]) => k.startsWith("org.opencontainers.image.") || k.startsWith("dev.mailknight.")));
     entries.push({
