@@ -33,6 +33,8 @@ export interface SandboxSpec {
   logFile?: string;
   /** Run without the sandbox where bubblewrap cannot work (default true); false makes that an error. */
   allowUnsandboxed?: boolean;
+  /** Each step is killed, and the build fails, when it runs longer than this (default: no limit). */
+  stepTimeoutMs?: number;
 }
 
 export interface SandboxResult {
@@ -137,7 +139,8 @@ async function runSteps(spec: SandboxSpec, ctx: StepContext): Promise<Omit<Sandb
     const argv = hermetic ? [...ctx.prefix, ctx.bwrap!, ...bwrapArgs(host, mounts, env), ...shell] : [...ctx.prefix, ...shell];
     const t0 = Date.now();
     // Sandboxed: bwrap gets an empty environment (it sets ours with --setenv after --clearenv).
-    const out = await runStep({ argv, cwd: hermetic ? "/" : ctx.srcDir, env: hermetic ? {} : env, onOutput: spec.onOutput, log: ctx.log });
+    const out = await runStep({ argv, cwd: hermetic ? "/" : ctx.srcDir, env: hermetic ? {} : env, onOutput: spec.onOutput, log: ctx.log, timeoutMs: spec.stepTimeoutMs });
+    if (out.timedOut) throw stepTimedOut(i, spec.steps.length, command, spec.stepTimeoutMs!, out.tail, hermetic);
     if (out.code !== 0) throw stepFailed(i, spec.steps.length, command, out.code, out.signal, out.tail, hermetic);
     steps.push({ command, durationMs: Date.now() - t0 });
   }
@@ -241,6 +244,14 @@ async function openLog(path: string): Promise<Writable> {
 
 async function closeLog(stream: Writable): Promise<void> {
   await new Promise<void>((resolve) => stream.end(() => resolve()));
+}
+
+function stepTimedOut(i: number, n: number, command: string, timeoutMs: number, tail: string, hermetic: boolean): MkError {
+  const lines = lastLines(tail);
+  return new MkError("E_BUILD_FAILED", `build step ${i + 1} of ${n} (\`${command}\`) ran longer than ${timeoutMs / 1000} s and was killed${hermetic ? "" : " (not sandboxed)"}; last output:\n${lines.join("\n")}`, {
+    hint: "raise build.timeout in the recipe if the step needs longer, or find where it hangs (a step waiting for the network never gets it in the sandbox)",
+    details: { step: i + 1, command, timeoutMs, hermetic, lastLines: lines },
+  });
 }
 
 function stepFailed(i: number, n: number, command: string, code: number, signal: string | undefined, tail: string, hermetic: boolean): MkError {

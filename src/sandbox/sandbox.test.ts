@@ -15,6 +15,7 @@ import { readElfInfo } from "../inspect/index.js";
 import { FORTIFY_PROGRAM, hardeningCheck } from "../inspect/testing/elf-fixtures.js";
 import { pathExists } from "../util/fs.js";
 import { probeSandbox, runBuild, type SandboxSpec } from "./index.js";
+import { spawnSync } from "node:child_process";
 
 const probe = await probeSandbox();
 const noSandbox = probe.available ? false : `bubblewrap cannot run here: ${probe.reason}`;
@@ -176,6 +177,30 @@ describe("runBuild", () => {
     assert.match(chunks.join(""), /boom-output/);
     // Ownership is handed back even after a failure.
     assert.equal((await stat(d.srcDir)).uid, process.getuid?.());
+  });
+
+  test("a step that runs past build.timeout is killed, in the sandbox and outside it, and later steps do not run", async () => {
+    const modes = [...(noSandbox ? [] : [{ name: "sandboxed", deps: {} }]), { name: "unsandboxed", deps: { probe: unsandboxed } }];
+    for (const mode of modes) {
+      const d = await dirs();
+      // A grandchild of the step's shell, with a duration no other process uses (to find leftovers).
+      const marker = `sleep 29.${process.pid}${mode.name.length}`;
+      const t0 = Date.now();
+      await assert.rejects(runBuild(spec(d, ["true", `echo started; ${marker}; echo woke`, "touch $DESTDIR/never"], { stepTimeoutMs: 1_000 }), mode.deps), (e) => {
+        assert.ok(isMkError(e), String(e));
+        assert.equal(e.code, "E_BUILD_FAILED");
+        assert.match(e.message, /step 2 of 3 .* ran longer than 1 s and was killed/);
+        assert.match(e.message, /started/);
+        assert.equal(e.details?.timeoutMs, 1_000);
+        return true;
+      });
+      assert.ok(Date.now() - t0 < 15_000, `${mode.name}: the kill took ${Date.now() - t0} ms`);
+      assert.equal(await pathExists(join(d.destDir, "never")), false);
+      // Nothing of the step is left running.
+      await new Promise((r) => setTimeout(r, 200));
+      const ps = spawnSync("pgrep", ["-f", marker], { encoding: "utf8" }).stdout.trim();
+      assert.equal(ps, "", `${mode.name}: still running: ${ps}`);
+    }
   });
 
   test("without bubblewrap: runs unsandboxed as the build user and says so, or refuses when told to", async () => {

@@ -117,6 +117,11 @@ export const buildSchema = z.strictObject({
   fips: z.boolean().default(false).describe("Build against FIPS-validated crypto (Go: boringcrypto)"),
   env: envMap.default({}),
   steps: z.array(nonEmpty).min(1, "needs at least one build step").describe("Shell commands, run in order in the sandbox"),
+  timeout: z
+    .string()
+    .regex(/^[1-9]\d*[smh]$/, "must be a number followed by s, m or h, e.g. 90m")
+    .default("2h")
+    .describe("Longest a single build step may run; a step that runs longer is killed and the build fails"),
   sandbox: z
     .enum(["required", "preferred"])
     .default("preferred")

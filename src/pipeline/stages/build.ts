@@ -61,6 +61,8 @@ export const buildStage: StageDefinition = {
       sourceDateEpoch: sourceDateEpochOf(ctx),
       logFile: join(dir, "build.log"),
       allowUnsandboxed: sandboxMode(ctx) === "preferred",
+      // Not a cache input: a limit does not change what a build that finishes produces.
+      stepTimeoutMs: durationMs(build.timeout),
       onOutput: (chunk) => ctx.emit({ type: "log", stage: "build", level: "info", message: chunk }),
     });
     if (!result.hermetic) {
@@ -74,3 +76,9 @@ export const buildStage: StageDefinition = {
     };
   },
 };
+
+/** `90s`, `30m`, `2h` (the recipe schema's form) in milliseconds. */
+export function durationMs(text: string): number {
+  const unit = { s: 1_000, m: 60_000, h: 3_600_000 }[text.slice(-1) as "s" | "m" | "h"];
+  return Number(text.slice(0, -1)) * unit;
+}
