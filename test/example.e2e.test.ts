@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import { cp, mkdtemp, readFile, writeFile, rm, lstat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { existsSync } from "node:fs";
 
 const repo = new URL("..", import.meta.url).pathname;
 const cli = join(repo, "bin/mailknight.js");
@@ -159,6 +160,11 @@ test("the example builds reproducibly, caches, and every variant is readable by 
 
 test("a conflicting patch names the patch and the files; a broken recipe exits 2 listing every problem", async () => {
   const ws = await freshWorkspace();
+  // --publish without a registry is refused before anything is built.
+  const noRegistry = mk(["-C", ws, "run", "greeter", "--publish"]);
+  assert.equal(noRegistry.code, 2, noRegistry.stderr);
+  assert.match(noRegistry.stderr, /has no registry to publish to/);
+  assert.equal(existsSync(join(ws, ".mailknight/work/greeter")), false);
   const patchFile = join(ws, "patches/greeter/v1.1.0/0001-greeter-reject-names-that-do-not-fit-the-buffer.patch");
   const patch = await readFile(patchFile, "utf8");
   await writeFile(patchFile, patch.replaceAll("strcpy(name, who);", "strcpy(name, whom);"));

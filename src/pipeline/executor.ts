@@ -153,6 +153,11 @@ export async function runPipeline(ws: Workspace, projectName: string, version: s
   const started = Date.now();
   // A release that is to be signed must be signable: say so before building, not after.
   if (releaseStagesOf(ws).length > 0) await checkSigningReady(ws);
+  if (options.publish && !ws.config.registry) {
+    throw new MkError("E_CONFIG_INVALID", `--publish: ${join(ws.root, "mailknight.yaml")} has no registry to publish to`, {
+      hint: "add `registry: { host: registry.example.com, namespace: team/images }` to mailknight.yaml",
+    });
+  }
   const ctx = await makeContext(ws, projectName, version, options, emit);
   await ensureDir(ctx.workDir);
   return await withLock(join(ctx.workDir, ".lock"), ctx.ref, async () => {
