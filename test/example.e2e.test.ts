@@ -102,6 +102,13 @@ test("the example builds reproducibly, caches, and every variant is readable by 
     await rm(bundle, { recursive: true, force: true });
   }
 
+  // The gate judged what the build made (greeter, hardened) and not the busybox base it sits on.
+  for (const img of first.results[0]!.images) {
+    const report = JSON.parse(await readFile(join(ws1, `.mailknight/work/greeter/v1.1.0/gate/${img.variant}.binaries.json`), "utf8")) as { passed: boolean; binaries: { path: string; verdict: string }[] };
+    assert.equal(report.passed, true, img.variant);
+    assert.deepEqual(report.binaries.map((b) => `${b.path}:${b.verdict}`), ["/usr/bin/greeter:pass"], img.variant);
+  }
+
   // The passed gate was followed by sign and attest (mailknight.yaml `signing:`, the local key):
   // each variant verifies against the public key alone, with every attestation a release carries.
   assert.deepEqual(first.results[0]!.stages.slice(-2).map((s) => `${s.stage}:${s.status}`), ["sign:ran", "attest:ran"]);

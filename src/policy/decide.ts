@@ -45,11 +45,14 @@ export interface FindingVerdict {
 }
 
 export interface GateCheck {
-  rule: "data-age";
+  /** data-age: from decide(); binary-*: the gate stage's check of the shipped binaries (binaries.ts). */
+  rule: "data-age" | "binary-hardening" | "binary-fips";
   passed: boolean;
   /** What a failed check does: fail the gate or only warn. */
   action: "fail" | "warn";
   message: string;
+  /** What the check is about when there is one check per thing (a binary and property). */
+  target?: string;
 }
 
 export interface GateSummary {

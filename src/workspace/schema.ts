@@ -263,9 +263,40 @@ export const workspaceConfigSchema = z.strictObject({
         .boolean()
         .default(false)
         .describe("Let the pipeline's gate pass when no vulnerability data was imported at all (the scan then matched against nothing)"),
+      hardening: z
+        .strictObject({
+          require: z
+            .array(z.enum(["pie", "relro", "bindnow", "stack-protector", "fortify"]))
+            .default(["pie", "relro", "bindnow", "stack-protector", "fortify"])
+            .describe("Hardening properties every ELF executable and shared object the build shipped must have (where they apply)"),
+          exempt: z
+            .array(
+              z.strictObject({
+                path: z.string().regex(/^\//, "must be an absolute in-image path").describe("In-image path of the file, e.g. /usr/lib/libfoo.so.1"),
+                properties: z
+                  .array(z.enum(["pie", "relro", "bindnow", "stack-protector", "fortify", "fips"]))
+                  .min(1)
+                  .optional()
+                  .describe("The properties exempted (default: every property, including an unreadable file)"),
+                reason: z.string().trim().min(1, "an exemption needs a reason").describe("Why the file may ship without them (required)"),
+              }),
+            )
+            .default([])
+            .describe("Files allowed to miss required properties, each with a reason"),
+        })
+        .default({ require: ["pie", "relro", "bindnow", "stack-protector", "fortify"], exempt: [] })
+        .describe("Hardening and FIPS check of the binaries the build shipped (FIPS is required when the recipe says build.fips: true)"),
     })
-    .default({ failOn: ["CRITICAL", "HIGH"], unknownSeverityAs: "HIGH", failOnUnreviewed: false, requireJustification: true, dataAgeAction: "fail", allowMissingData: false })
-    .describe("Release gate policy: which findings block a release"),
+    .default({
+      failOn: ["CRITICAL", "HIGH"],
+      unknownSeverityAs: "HIGH",
+      failOnUnreviewed: false,
+      requireJustification: true,
+      dataAgeAction: "fail",
+      allowMissingData: false,
+      hardening: { require: ["pie", "relro", "bindnow", "stack-protector", "fortify"], exempt: [] },
+    })
+    .describe("Release gate policy: which findings and which unhardened binaries block a release"),
 });
 
 export type ProjectRecipe = z.infer<typeof projectSchema>;

@@ -42,6 +42,8 @@ export interface PackagedImage {
   baseName?: string;
   /** True when an insecure recipe named a registry base by tag only and it was resolved now. */
   baseUnpinned?: boolean;
+  /** Digest of the layer holding the build's rootfs: what the gate's binary check judges. */
+  builtLayer?: string;
 }
 
 interface ResolvedBase {
@@ -202,7 +204,8 @@ async function packageVariant(ctx: StageContext, dir: string, plan: VariantPlan,
     await writeNonrootFiles(baseFiles);
     layers.push(await writeLayerFromDir(layout, baseFiles, { sourceDateEpoch: sde }));
   }
-  layers.push(await writeLayerFromDir(layout, rootfs, { sourceDateEpoch: sde }));
+  const builtLayer = await writeLayerFromDir(layout, rootfs, { sourceDateEpoch: sde });
+  layers.push(builtLayer);
 
   const created = new Date(sde * 1000).toISOString();
   const annotations = imageAnnotations(
@@ -237,6 +240,7 @@ async function packageVariant(ctx: StageContext, dir: string, plan: VariantPlan,
     ...(base?.registry ? { baseName: base.name } : {}),
     ...(base?.unpinned ? { baseUnpinned: true } : {}),
     harden: { ...hardenReport, baseToolsRemoved: whiteouts },
+    builtLayer: builtLayer.descriptor.digest,
   };
 }
 

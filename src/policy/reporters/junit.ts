@@ -1,7 +1,8 @@
 /**
  * JUnit XML (the Ant/Jenkins dialect GitLab and most CI read): one testcase per finding, a
  * `<failure>` for each blocking one, `<skipped>` for each VEX-suppressed one (so CI shows it as
- * deliberately not run rather than passed), plus one testcase per gate-level check.
+ * deliberately not run rather than passed), plus one testcase per gate-level check (the binary
+ * checks: one per blocking binary property).
  */
 import type { GateDecision } from "../decide.js";
 import { packageLabel, suppressionText } from "./common.js";
@@ -42,7 +43,7 @@ export function renderJunit(d: GateDecision, ctx: ReportContext): string {
     }
   }
   for (const c of d.checks) {
-    const head = `    <testcase ${attr("classname", "mailknight.gate")} ${attr("name", c.rule)}`;
+    const head = `    <testcase ${attr("classname", "mailknight.gate")} ${attr("name", c.target ? `${c.rule} ${c.target}` : c.rule)}`;
     if (!c.passed && c.action === "fail") {
       failures++;
       cases.push(`${head}>\n      <failure ${attr("type", c.rule)} ${attr("message", c.message)}/>\n    </testcase>`);
