@@ -285,7 +285,7 @@ export function buildProgram(groups: Registrar[] = []): Command {
       }
       if (failedGates.length > 0) {
         throw new MkError("E_GATE_FAILED", `release gate failed for ${failedGates.map((r) => `${r.project}@${r.version}`).join(", ")}: nothing may be signed or published`, {
-          hint: "see .mailknight/work/<project>/<version>/gate/*.decision.json; fix or VEX the findings (mailknight vex add), or import vulnerability data (mailknight db import)",
+          hint: "see .mailknight/work/<project>/<version>/gate/*.decision.json and *.binaries.json; fix or VEX the findings (mailknight vex add), import vulnerability data (mailknight db import), or fix the build flags (or exempt a binary, with a reason, in gate.hardening)",
           details: { reasons: failedGates.flatMap((r) => r.gate.reasons) },
         });
       }
