@@ -20,7 +20,7 @@ import { RegistryClient, digestBytes } from "./client.js";
 import { RegistryRepository } from "./repository.js";
 import { LayoutStore, RegistryStore } from "./store.js";
 import { copyImage } from "./copy.js";
-import { freePort, startRegistry, type TestRegistry } from "./testing.js";
+import { forwardToRegistry, freePort, startRegistry, type TestRegistry } from "./testing.js";
 
 const EPOCH = 1_700_000_000;
 
@@ -261,18 +261,8 @@ async function tokenFront(upstream: string): Promise<{ server: Server; host: str
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "authorization" && k !== "host") headers[k] = v;
-      fetch(`http://${upstream}${url.pathname}${url.search}`, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined, redirect: "manual" })
-        .then(async (up) => {
-          const out: Record<string, string> = {};
-          up.headers.forEach((v, k) => {
-            if (k === "location") out[k] = v.replace(`http://${upstream}`, `http://${host}`);
-            else if (k !== "content-encoding" && k !== "transfer-encoding") out[k] = v;
-          });
-          res.writeHead(up.status, out).end(Buffer.from(await up.arrayBuffer()));
-        })
-        .catch((e: Error) => res.writeHead(502).end(e.message));
+      // The token is the front's business: the registry behind it has no auth.
+      forwardToRegistry(req, res, { upstream, host, path: `${url.pathname}${url.search}`, body: chunks.length ? Buffer.concat(chunks) : undefined, dropHeaders: ["authorization"] });
     });
   });
   await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));

@@ -5,7 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer as createHttpServer } from "node:http";
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -84,6 +84,32 @@ export async function startRegistry(opts: { auth?: { user: string; password: str
   };
 }
 
+/**
+ * Forwards one request (its body already read) to the registry at `upstream` and writes the answer
+ * back, with upload `Location`s rewritten to point at `host` (the front) so clients keep coming
+ * through it. `onAnswer` may add response headers before they are sent. A failed forward is a 502.
+ */
+export function forwardToRegistry(
+  req: IncomingMessage,
+  res: ServerResponse,
+  opts: { upstream: string; host: string; path: string; body?: Buffer<ArrayBuffer>; dropHeaders?: string[]; onAnswer?: (status: number, headers: Record<string, string>) => void },
+): void {
+  const headers: Record<string, string> = {};
+  const drop = new Set(["host", ...(opts.dropHeaders ?? [])]);
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && !drop.has(k)) headers[k] = v;
+  fetch(`http://${opts.upstream}${opts.path}`, { method: req.method, headers, body: opts.body, redirect: "manual" })
+    .then(async (up) => {
+      const out: Record<string, string> = {};
+      up.headers.forEach((v, k) => {
+        if (k === "location") out[k] = v.replace(`http://${opts.upstream}`, `http://${opts.host}`);
+        else if (k !== "content-encoding" && k !== "transfer-encoding") out[k] = v;
+      });
+      opts.onAnswer?.(up.status, out);
+      res.writeHead(up.status, out).end(Buffer.from(await up.arrayBuffer()));
+    })
+    .catch((e: Error) => res.writeHead(502).end(e.message));
+}
+
 export interface TestProxy {
   host: string;
   /** Requests seen, as `METHOD path`. */
@@ -103,20 +129,8 @@ export async function startProxy(upstream: string): Promise<TestProxy> {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       proxy.log.push(`${req.method} ${req.url}`);
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "host") headers[k] = v;
-      setTimeout(() => {
-        fetch(`http://${upstream}${req.url}`, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined, redirect: "manual" })
-          .then(async (up) => {
-            const out: Record<string, string> = {};
-            up.headers.forEach((v, k) => {
-              if (k === "location") out[k] = v.replace(`http://${upstream}`, `http://${host}`);
-              else if (k !== "content-encoding" && k !== "transfer-encoding") out[k] = v;
-            });
-            res.writeHead(up.status, out).end(Buffer.from(await up.arrayBuffer()));
-          })
-          .catch((e: Error) => res.writeHead(502).end(e.message));
-      }, proxy.delayMs);
+      const body = chunks.length ? Buffer.concat(chunks) : undefined;
+      setTimeout(() => forwardToRegistry(req, res, { upstream, host, path: req.url ?? "/", body }), proxy.delayMs);
     });
   });
   await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
@@ -169,18 +183,16 @@ export async function startReferrersFront(upstream: string, opts: { pageSize?: n
         res.writeHead(200, headers).end(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests }));
         return;
       }
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "host") headers[k] = v;
       const body = chunks.length ? Buffer.concat(chunks) : undefined;
-      fetch(`http://${upstream}${url.pathname}${url.search}`, { method: req.method, headers, body, redirect: "manual" })
-        .then(async (up) => {
-          const out: Record<string, string> = {};
-          up.headers.forEach((v, k) => {
-            if (k === "location") out[k] = v.replace(`http://${upstream}`, `http://${host}`);
-            else if (k !== "content-encoding" && k !== "transfer-encoding") out[k] = v;
-          });
+      const contentType = typeof req.headers["content-type"] === "string" ? req.headers["content-type"] : "";
+      forwardToRegistry(req, res, {
+        upstream,
+        host,
+        path: `${url.pathname}${url.search}`,
+        body,
+        onAnswer: (status, out) => {
           const manifestPut = /^\/v2\/(.+)\/manifests\/[^/]+$/.exec(url.pathname);
-          if (manifestPut && req.method === "PUT" && up.status === 201 && body) {
+          if (manifestPut && req.method === "PUT" && status === 201 && body) {
             let parsed: { mediaType?: string; artifactType?: string; config?: { mediaType?: string }; subject?: { digest?: string }; annotations?: Record<string, string> } = {};
             try {
               parsed = JSON.parse(body.toString("utf8")) as typeof parsed;
@@ -194,15 +206,14 @@ export async function startReferrersFront(upstream: string, opts: { pageSize?: n
               const list = index.get(key) ?? [];
               if (!list.some((d) => d.digest === digest)) {
                 const artifactType = parsed.artifactType ?? parsed.config?.mediaType;
-                list.push({ mediaType: parsed.mediaType ?? headers["content-type"] ?? "", digest, size: body.byteLength, ...(artifactType ? { artifactType } : {}), ...(parsed.annotations ? { annotations: parsed.annotations } : {}) });
+                list.push({ mediaType: parsed.mediaType ?? contentType, digest, size: body.byteLength, ...(artifactType ? { artifactType } : {}), ...(parsed.annotations ? { annotations: parsed.annotations } : {}) });
               }
               index.set(key, list);
               out["oci-subject"] = subject;
             }
           }
-          res.writeHead(up.status, out).end(Buffer.from(await up.arrayBuffer()));
-        })
-        .catch((e: Error) => res.writeHead(502).end(e.message));
+        },
+      });
     });
   });
   await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));

@@ -69,15 +69,5 @@ export interface StoredAffected {
   severity: OsvSeverity[];
 }
 
-export interface StoredRecord {
-  id: string;
-  modified: string;
-  published?: string;
-  withdrawn?: string;
-  aliases: string[];
-  summary?: string;
-  severity: OsvSeverity[];
-  databaseSeverity?: string;
-  references: string[];
-  affected: StoredAffected[];
-}
+/** A record as stored: the same fields, with `affected` narrowed to one base ecosystem. */
+export type StoredRecord = Omit<OsvRecord, "affected"> & { affected: StoredAffected[] };
