@@ -8,6 +8,7 @@ import { normaliseLicense } from "../../licenses.js";
 import { compareStrings, sortUnique, type CatalogResult, type SbomComponent } from "../../model.js";
 import { purlString } from "../../purl.js";
 import { WarningList, type Cataloger, type CatalogInput } from "../types.js";
+import { osPackageComponent } from "../os-package.js";
 
 export const id = "apk";
 
@@ -138,22 +139,19 @@ export const cataloger: Cataloger = {
       const properties: Record<string, string> = { "mailknight:apk:origin": pkg.origin ?? pkg.name };
       if (pkg.checksum) properties["mailknight:apk:checksum"] = pkg.checksum;
       if (pkg.commit) properties["mailknight:apk:commit"] = pkg.commit;
-      const component: SbomComponent = {
+      const component = osPackageComponent({
         ref,
-        type: "library",
+        purl,
         name: pkg.name,
         version: pkg.version,
         licenses: license ? [license] : [],
-        hashes: [],
         locations: [file.path],
-        dependsOn: [],
         properties,
         cataloger: id,
-        ...(purl ? { purl } : {}),
-        ...(pkg.maintainer ? { supplier: pkg.maintainer } : {}),
-        ...(pkg.description ? { description: pkg.description } : {}),
-        ...(pkg.url && /^https?:\/\//.test(pkg.url) ? { externalReferences: [{ type: "website" as const, url: pkg.url }] } : {}),
-      };
+        supplier: pkg.maintainer,
+        description: pkg.description,
+        url: pkg.url,
+      });
       refOf.set(pkg.name, ref);
       components.push({ pkg, component });
     }

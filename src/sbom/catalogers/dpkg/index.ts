@@ -11,6 +11,7 @@ import type { CollectedFile } from "../../source/types.js";
 import { WarningList, type Cataloger, type CatalogInput } from "../types.js";
 import { field, parseDeb822, parseRelations, type Paragraph } from "./control.js";
 import { dep5Licenses } from "./copyright.js";
+import { osPackageComponent } from "../os-package.js";
 
 export const id = "dpkg";
 
@@ -143,21 +144,18 @@ export const cataloger: Cataloger = {
       if (pkg.installedSize) properties["mailknight:dpkg:installedSize"] = pkg.installedSize;
       if (pkg.multiArch) properties["mailknight:dpkg:multiArch"] = pkg.multiArch;
       if (pkg.arch) properties["mailknight:dpkg:architecture"] = pkg.arch;
-      const component: SbomComponent = {
+      const component = osPackageComponent({
         ref,
-        type: "library",
+        purl,
         name: pkg.name,
         version: pkg.version,
         licenses,
-        hashes: [],
         locations: sortUnique([pkg.location, ...(location ? [location] : [])]),
-        dependsOn: [],
         properties,
         cataloger: id,
-        ...(purl ? { purl } : {}),
-        ...(pkg.maintainer ? { supplier: pkg.maintainer } : {}),
-        ...(pkg.description ? { description: pkg.description } : {}),
-      };
+        supplier: pkg.maintainer,
+        description: pkg.description,
+      });
       components.set(pkg, component);
       if (!refOf.has(pkg.name)) refOf.set(pkg.name, ref);
       for (const virtual of pkg.provides) providers.set(virtual, [...(providers.get(virtual) ?? []), ref]);

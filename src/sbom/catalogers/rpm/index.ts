@@ -12,6 +12,7 @@ import type { CollectedFile } from "../../source/types.js";
 import { WarningList, type Cataloger, type CatalogInput } from "../types.js";
 import { RpmHeader, RpmHeaderError, Tag } from "./header.js";
 import { SqliteFormatError, readTable } from "./sqlite.js";
+import { osPackageComponent } from "../os-package.js";
 
 export const id = "rpm";
 
@@ -185,22 +186,19 @@ export const cataloger: Cataloger = {
       if (pkg.modularityLabel) properties["mailknight:rpm:modularityLabel"] = pkg.modularityLabel;
       if (pkg.sigMd5) properties["mailknight:rpm:sigmd5"] = pkg.sigMd5;
       if (pkg.vendor) properties["mailknight:rpm:vendor"] = pkg.vendor;
-      const component: SbomComponent = {
+      const component = osPackageComponent({
         ref,
-        type: "library",
+        purl,
         name: pkg.name,
         version: pkg.epoch ? `${pkg.epoch}:${evr}` : evr,
         licenses: license ? [license] : [],
-        hashes: [],
         locations: [pkg.location],
-        dependsOn: [],
         properties,
         cataloger: id,
-        ...(purl ? { purl } : {}),
-        ...(pkg.vendor ? { supplier: pkg.vendor } : {}),
-        ...(pkg.summary ? { description: pkg.summary } : {}),
-        ...(pkg.url && /^https?:\/\//.test(pkg.url) ? { externalReferences: [{ type: "website" as const, url: pkg.url }] } : {}),
-      };
+        supplier: pkg.vendor,
+        description: pkg.summary,
+        url: pkg.url,
+      });
       if (!byName.has(pkg.name)) byName.set(pkg.name, ref);
       for (const p of pkg.provides) if (!provider.has(p)) provider.set(p, ref);
       built.push({ pkg, component });
