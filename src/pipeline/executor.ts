@@ -12,7 +12,7 @@ import { withLock } from "../util/lock.js";
 import { loadProject, selectSource, type Workspace } from "../workspace/workspace.js";
 import { stageDir, type RunOptions, type StageContext, type StageDefinition } from "./context.js";
 import type { EventSink } from "./events.js";
-import { readRecord, releaseStagesOf, requireRecord, writeRecord, ALL_STAGES, RELEASE_STAGES, STAGE_ORDER, type PipelineStage, type StageName, type StageRecord, STAGE_RECORD_TYPE } from "./record.js";
+import { gateVerdict, readRecord, releaseStagesOf, requireRecord, writeRecord, ALL_STAGES, STAGE_ORDER, type PipelineStage, type StageName, type StageRecord, type GateVerdict, STAGE_RECORD_TYPE } from "./record.js";
 import { fetchStage } from "./stages/fetch.js";
 import { patchStage } from "./stages/patch.js";
 import { buildStage } from "./stages/build.js";
@@ -57,19 +57,12 @@ export interface RunResult {
   images: ImageSummary[];
   hermetic: boolean;
   /** The gate stage's verdict; "fail" means nothing may be signed or published. */
-  gate: { verdict: "pass" | "fail"; reasons: string[] };
+  gate: GateVerdict;
   /** What the sign and attest stages attached per image, when signing is configured and the gate passed. */
   signed?: SignedImage[];
   durationMs: number;
 }
 
-export function gateVerdict(record: StageRecord): RunResult["gate"] {
-  const gates = (record.outputs.gates ?? []) as { variant: string; reason?: string }[];
-  return {
-    verdict: record.outputs.verdict === "pass" ? "pass" : "fail",
-    reasons: gates.filter((g) => g.reason).map((g) => `${g.variant}: ${g.reason}`),
-  };
-}
 
 /** After package ran or was skipped: point the release tags at its images. */
 async function releaseImages(ctx: StageContext, record: StageRecord): Promise<ImageSummary[]> {
@@ -197,7 +190,8 @@ export async function runStage(
     for (const before of ALL_STAGES.slice(0, ALL_STAGES.indexOf(name)).filter((s) => configured.has(s))) {
       ctx.records[before] = await requireRecord(stageDir(ctx, before), before, ctx.ref);
     }
-    if (name === "publish" || (RELEASE_STAGES as readonly string[]).includes(name)) {
+    // Every stage after the gate (sign, attest, publish) acts on a release the gate let through.
+    if (ALL_STAGES.indexOf(name) > ALL_STAGES.indexOf("gate")) {
       const gate = gateVerdict(ctx.records.gate!);
       if (gate.verdict !== "pass") {
         throw new MkError("E_GATE_FAILED", `the gate of ${ctx.ref} did not pass; refusing to ${name}`, { hint: gate.reasons.join("; ") || "see the gate stage's decision files" });

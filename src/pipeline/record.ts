@@ -84,3 +84,18 @@ export async function requireRecord(stageDir: string, stage: StageName, ref: str
   }
   return record;
 }
+
+export interface GateVerdict {
+  verdict: "pass" | "fail";
+  /** `<variant>: <why>` for each variant that failed. */
+  reasons: string[];
+}
+
+/** What a gate record decided; anything but an explicit "pass" is a fail. */
+export function gateVerdict(record: StageRecord): GateVerdict {
+  const gates = (record.outputs.gates ?? []) as { variant: string; reason?: string }[];
+  return {
+    verdict: record.outputs.verdict === "pass" ? "pass" : "fail",
+    reasons: gates.filter((g) => g.reason).map((g) => `${g.variant}: ${g.reason}`),
+  };
+}

@@ -21,7 +21,7 @@ import { copyImage, type CopyResult } from "../oci/registry/copy.js";
 import { RegistryRepository } from "../oci/registry/repository.js";
 import { LayoutStore, RegistryStore } from "../oci/registry/store.js";
 import type { PackagedImage } from "../pipeline/stages/package.js";
-import { readRecord, requireRecord } from "../pipeline/record.js";
+import { gateVerdict, readRecord, requireRecord, type StageRecord } from "../pipeline/record.js";
 import { loadProject, selectSource, type Workspace } from "../workspace/index.js";
 import { ReleaseAnnotation, recordReleases } from "./release-index.js";
 import { legacyTag } from "../sign/attach.js";
@@ -77,12 +77,9 @@ function tagsFor(index: Descriptor[], project: string, version: string, digest: 
   return tags.sort((a, b) => Number(!a.includes("-lts.")) - Number(!b.includes("-lts.")) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** Evidence digests from later stages' records, when those stages have run. */
-async function evidence(ws: Workspace, project: string, version: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const gate = await readRecord(join(ws.workDir, project, version, "gate"));
-  const verdict = gate?.outputs.verdict ?? (typeof gate?.outputs.passed === "boolean" ? (gate.outputs.passed ? "pass" : "fail") : undefined);
-  if (typeof verdict === "string") out[ReleaseAnnotation.gate] = verdict;
+/** The gate's verdict and the SBOM digest (when the sbom stage recorded one), for the index. */
+async function evidence(ws: Workspace, project: string, version: string, gate: StageRecord): Promise<Record<string, string>> {
+  const out: Record<string, string> = { [ReleaseAnnotation.gate]: gateVerdict(gate).verdict };
   const sbom = await readRecord(join(ws.workDir, project, version, "sbom"));
   if (typeof sbom?.outputs.digest === "string") out[ReleaseAnnotation.sbomDigest] = sbom.outputs.digest;
   return out;
@@ -96,7 +93,7 @@ export async function publish(ws: Workspace, opts: PublishOptions): Promise<Publ
   const record = await requireRecord(join(ws.workDir, opts.project, version, "package"), "package", ref);
   // Nothing leaves the factory without a passed gate (unmitigated HIGH/CRITICAL findings stop here).
   const gate = await requireRecord(join(ws.workDir, opts.project, version, "gate"), "gate", ref);
-  if (gate.outputs.verdict !== "pass") {
+  if (gateVerdict(gate).verdict !== "pass") {
     throw new MkError("E_GATE_FAILED", `the release gate of ${ref} did not pass; refusing to publish`, {
       hint: "see .mailknight/work/<project>/<version>/gate/*.decision.json; fix or VEX the blocking findings and run again",
     });
@@ -115,7 +112,7 @@ export async function publish(ws: Workspace, opts: PublishOptions): Promise<Publ
   const dst = new RegistryStore(new RegistryRepository(client, repoName, { uploadStateDir: join(ws.root, ".mailknight", "uploads") }));
   dst.chunkSize = opts.chunkSize;
   const src = new LayoutStore(layout);
-  const extra = await evidence(ws, opts.project, version);
+  const extra = await evidence(ws, opts.project, version, gate);
 
   // Every variant is checked before anything is pushed: a refused release leaves the registry untouched.
   const planned = [];

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { MkError } from "../errors.js";
 import { OciLayout } from "../oci/layout.js";
 import { LayoutStore, type ImageStore } from "../oci/registry/store.js";
-import { readRecord, requireRecord } from "../pipeline/record.js";
+import { gateVerdict, readRecord, requireRecord } from "../pipeline/record.js";
 import type { PackagedImage } from "../pipeline/stages/package.js";
 import { loadProject, paths, selectSource, type Workspace } from "../workspace/workspace.js";
 import { releasePredicates } from "../attest/release.js";
@@ -48,11 +48,8 @@ async function openRelease(opts: ReleaseOptions): Promise<Release> {
   const workDir = join(opts.ws.workDir, recipe.name, version);
   const pkg = await requireRecord(join(workDir, "package"), "package", ref);
   const gate = await readRecord(join(workDir, "gate"));
-  // Same reading as release/publish.ts: `verdict` ("pass"/"fail"), or a boolean `passed`.
-  const passed = gate?.outputs.passed;
-  const verdict = gate?.outputs.verdict ?? (typeof passed === "boolean" ? (passed ? "pass" : "fail") : undefined);
-  if (gate && verdict !== "pass") {
-    throw new MkError("E_GATE_FAILED", `the gate of ${ref} did not pass (verdict ${JSON.stringify(verdict)}); refusing to sign`, { hint: "fix or VEX the blocking findings and run the gate again" });
+  if (gate && gateVerdict(gate).verdict !== "pass") {
+    throw new MkError("E_GATE_FAILED", `the gate of ${ref} did not pass (verdict ${JSON.stringify(gate.outputs.verdict)}); refusing to sign`, { hint: "fix or VEX the blocking findings and run the gate again" });
   }
   if (!gate && !opts.allowUngated) {
     throw new MkError("E_GATE_FAILED", `${ref} has no gate record, so it is not known to have passed the gate; refusing to sign`, {
