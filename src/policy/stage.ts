@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { PackageURL } from "packageurl-js";
 import { digestOfJson } from "../util/digest.js";
 import { pathExists, writeFileAtomic, writeJsonAtomic } from "../util/fs.js";
-import { recordOf, type StageDefinition } from "../pipeline/context.js";
+import { recordOf, type StageContext, type StageDefinition } from "../pipeline/context.js";
 import { MAILKNIGHT_VERSION } from "../pipeline/version.js";
 import { invalidBinary } from "../inspect/hardening.js";
 import { projectStatements } from "../vex/store.js";
@@ -44,10 +44,21 @@ function imagePurls(project: string, digest: string): string[] {
   return [new PackageURL("oci", undefined, project, digest, undefined, undefined).toString(), `pkg:oci/${project}`];
 }
 
+/**
+ * The project's VEX, read once per run: `inputs` digests it and `run`, called right after with the
+ * same context, decides with the same statements.
+ */
+const vexOfRun = new WeakMap<StageContext, ReturnType<typeof projectStatements>>();
+function vexOf(ctx: StageContext): ReturnType<typeof projectStatements> {
+  let vex = vexOfRun.get(ctx);
+  if (!vex) vexOfRun.set(ctx, (vex = projectStatements(ctx.ws.root, ctx.project)));
+  return vex;
+}
+
 export const gateStage: StageDefinition = {
   name: "gate",
   async inputs(ctx) {
-    const vex = await projectStatements(ctx.ws.root, ctx.project);
+    const vex = await vexOf(ctx);
     return {
       scan: recordOf(ctx, "scan").outputDigest,
       // The images are the decision's subject (VEX statements can name them by digest).
@@ -73,7 +84,7 @@ export const gateStage: StageDefinition = {
     const layoutDir = (packaged.outputs.layoutDir as string | undefined) ?? ctx.ws.layoutDir;
     const fips = ctx.recipe.build.fips;
     const policy = ctx.ws.config.gate;
-    const vex = await projectStatements(ctx.ws.root, ctx.project);
+    const vex = await vexOf(ctx);
     for (const w of vex.warnings) ctx.emit({ type: "log", stage: "gate", level: "warn", message: w });
     const noData = scan.outputs.vulnData === "none";
     const now = new Date();
